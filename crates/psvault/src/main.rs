@@ -1,0 +1,2 @@
+//! psvault
+fn main() {}
