@@ -1,0 +1,417 @@
+//! API-key login: the two `Auth` calls, the user key and the key ring.
+//!
+//! Step 1 sends the JWT and receives a signature requirement with a
+//! challenge and the user's private key encrypted for the API key. Step 2
+//! sends the challenge signed with the user's key and receives the session
+//! id, the session key and the role keys encrypted for the user.
+
+use base64::prelude::{Engine, BASE64_STANDARD};
+use psr_crypto::{ApiKey, SecretBytes, SecretString};
+use serde_json::{json, Map, Value};
+
+use crate::api::{ApiMethod, Exchange};
+use crate::error::{shorten, Error};
+use crate::json::{int_member, non_empty_str, str_member, type_contains, type_name};
+use crate::keyring::{KeyRing, SessionToken};
+
+const REQUIREMENT_TYPE: &str = "AuthenticationUserKeySignatureRequirement";
+const COMPLETED_TYPE: &str = "AuthenticationResultCompleted";
+const LOGIN_FAILED_TYPE: &str = "AuthenticationResultLoginFailed";
+
+/// The `ClientInformation` object sent with both login steps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientInformation {
+    /// `ClientType`, for example `psvault`.
+    pub client_type: String,
+    /// `ClientVersion`, for example `0.1.0`.
+    pub client_version: String,
+    /// `ClientInstanceId`: a random lower-case UUID, the same in both steps.
+    pub client_instance_id: String,
+}
+
+impl ClientInformation {
+    /// Creates client information with a fresh random instance id.
+    pub fn new(client_type: &str, client_version: &str) -> ClientInformation {
+        ClientInformation {
+            client_type: client_type.to_string(),
+            client_version: client_version.to_string(),
+            client_instance_id: uuid::Uuid::new_v4().to_string(),
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "ClientType": self.client_type,
+            "ClientVersion": self.client_version,
+            "ClientInstanceId": self.client_instance_id,
+        })
+    }
+}
+
+/// The outcome of a successful login.
+#[derive(Debug)]
+pub struct LoginResult {
+    /// `UserId` of the completed result.
+    pub user_id: String,
+    /// The session id used in the session token and the CSRF token.
+    pub session_id: String,
+    /// The user's key first, then the role keys that decrypted.
+    pub key_ring: KeyRing,
+    /// The token for the `token2` header.
+    pub session_token: SessionToken,
+    /// `EncryptionVersion` of the requirement (0 or 1); 0 when the server
+    /// completed the login without a challenge.
+    pub encryption_version: i64,
+}
+
+/// The signature requirement of login step 1.
+struct SignatureRequirement {
+    session_id: String,
+    challenge: String,
+    challenge_signature: Value,
+    user_key: Option<String>,
+    encryption_version: i64,
+}
+
+/// Logs in with an API key over `exchange`.
+///
+/// A role key that does not decrypt with the user's key is skipped and
+/// logged at debug level. Refused logins, locked accounts and unexpected
+/// result types give distinct errors.
+pub fn log_in(
+    exchange: &mut dyn Exchange,
+    api_key: &ApiKey,
+    client: &ClientInformation,
+) -> Result<LoginResult, Error> {
+    let claims = api_key.claims();
+    let mut step1_body = json!({
+        "credential": {
+            "JsonWebToken": api_key.jwt().expose_secret(),
+            "ClientInformation": client.to_json(),
+        }
+    });
+    let step1 = call_non_empty(exchange, ApiMethod::AuthenticateApiKey, &step1_body);
+    wipe_jwt(&mut step1_body);
+    let (step1, step1_url) = step1?;
+
+    match classify(&step1, &step1_url)? {
+        Step::Completed => complete_login(
+            &step1,
+            &step1_url,
+            api_key.private_key().clone(),
+            None,
+            &claims.database,
+        ),
+        Step::Requirement => {
+            let requirement = read_requirement(&step1, &step1_url)?;
+            let user_private_key = decrypt_user_key(api_key, &requirement, &step1_url)?;
+            let step2_body = signature_credential(
+                &requirement,
+                &user_private_key,
+                &claims.database,
+                &claims.username,
+                client,
+                &step1_url,
+            )?;
+            let (step2, step2_url) = call_non_empty(
+                exchange,
+                ApiMethod::AuthenticateUserKeySignatureCredential,
+                &step2_body,
+            )?;
+            if let Step::Requirement = classify(&step2, &step2_url)? {
+                return Err(Error::UnexpectedAuthenticationResult {
+                    url: step2_url,
+                    type_name: shorten(type_name(&step2).unwrap_or("(none)"), 200),
+                });
+            }
+            complete_login(
+                &step2,
+                &step2_url,
+                user_private_key,
+                Some(&requirement),
+                &claims.database,
+            )
+        }
+    }
+}
+
+/// Sends a login step and returns its answer with the URL used.
+fn call_non_empty(
+    exchange: &mut dyn Exchange,
+    method: ApiMethod,
+    body: &Value,
+) -> Result<(Value, String), Error> {
+    let url = exchange.url_for(method);
+    match exchange.call(method, body)? {
+        Some(answer) => Ok((answer, url)),
+        None => Err(Error::UnexpectedResponse {
+            url,
+            detail: "the login answer is empty".to_string(),
+        }),
+    }
+}
+
+/// Overwrites the JWT in the step-1 body once it has been sent.
+fn wipe_jwt(body: &mut Value) {
+    use zeroize::Zeroize;
+    if let Some(Value::String(jwt)) = body.pointer_mut("/credential/JsonWebToken") {
+        jwt.zeroize();
+    }
+}
+
+enum Step {
+    Requirement,
+    Completed,
+}
+
+/// Classifies an authentication answer by the substring of its `$type`.
+fn classify(answer: &Value, url: &str) -> Result<Step, Error> {
+    if !answer.is_object() {
+        return Err(Error::UnexpectedResponse {
+            url: url.to_string(),
+            detail: "the login answer is not a JSON object".to_string(),
+        });
+    }
+    if type_contains(answer, REQUIREMENT_TYPE) {
+        return Ok(Step::Requirement);
+    }
+    if type_contains(answer, COMPLETED_TYPE) {
+        return Ok(Step::Completed);
+    }
+    if type_contains(answer, LOGIN_FAILED_TYPE) {
+        return Err(
+            match answer.get("LoginLock").filter(|lock| !lock.is_null()) {
+                Some(lock) => Error::LoginLocked {
+                    url: url.to_string(),
+                    lock: shorten(&lock.to_string(), 300),
+                },
+                None => Error::LoginRejected {
+                    url: url.to_string(),
+                },
+            },
+        );
+    }
+    // Without a `$type`, an `IsCompleted` flag still marks a finished login.
+    if type_name(answer).is_none() && answer.get("IsCompleted") == Some(&Value::Bool(true)) {
+        return Ok(Step::Completed);
+    }
+    Err(Error::UnexpectedAuthenticationResult {
+        url: url.to_string(),
+        type_name: shorten(type_name(answer).unwrap_or("(none)"), 200),
+    })
+}
+
+fn read_requirement(answer: &Value, url: &str) -> Result<SignatureRequirement, Error> {
+    let missing = |member: &str| Error::UnexpectedResponse {
+        url: url.to_string(),
+        detail: format!("the signature requirement has no {member}"),
+    };
+    let encryption_version = match answer.get("EncryptionVersion") {
+        None | Some(Value::Null) => 0,
+        Some(_) => int_member(answer, "EncryptionVersion")
+            .ok_or_else(|| missing("integer EncryptionVersion"))?,
+    };
+    if !(0..=1).contains(&encryption_version) {
+        return Err(Error::UnexpectedResponse {
+            url: url.to_string(),
+            detail: format!(
+                "EncryptionVersion {encryption_version} is not supported (expected 0 or 1)"
+            ),
+        });
+    }
+    Ok(SignatureRequirement {
+        session_id: non_empty_str(answer, "SessionId")
+            .ok_or_else(|| missing("SessionId"))?
+            .to_string(),
+        challenge: non_empty_str(answer, "Challenge")
+            .ok_or_else(|| missing("Challenge"))?
+            .to_string(),
+        challenge_signature: answer
+            .get("ChallengeSignature")
+            .cloned()
+            .unwrap_or(Value::Null),
+        user_key: non_empty_str(answer, "UserKey").map(str::to_string),
+        encryption_version,
+    })
+}
+
+/// Returns the user's private key: `UserKey` decrypted with the API key's
+/// private key, or the API key's private key itself when `UserKey` is
+/// absent.
+fn decrypt_user_key(
+    api_key: &ApiKey,
+    requirement: &SignatureRequirement,
+    url: &str,
+) -> Result<SecretBytes, Error> {
+    let Some(user_key) = &requirement.user_key else {
+        return Ok(api_key.private_key().clone());
+    };
+    let blob = BASE64_STANDARD
+        .decode(user_key.trim())
+        .map_err(|_| Error::UnexpectedResponse {
+            url: url.to_string(),
+            detail: "UserKey is not valid base64".to_string(),
+        })?;
+    psr_crypto::decrypt(api_key.private_key().expose_secret(), &blob).map_err(|_| {
+        Error::UserKeyUnusable {
+            url: url.to_string(),
+            reason: "the user key does not decrypt with the API key's private key",
+        }
+    })
+}
+
+/// Builds the step-2 body: the challenge and the server's signature echoed
+/// unchanged, plus the challenge signed with the user's private key.
+fn signature_credential(
+    requirement: &SignatureRequirement,
+    user_private_key: &SecretBytes,
+    database: &str,
+    username: &str,
+    client: &ClientInformation,
+    url: &str,
+) -> Result<Value, Error> {
+    let challenge = BASE64_STANDARD
+        .decode(requirement.challenge.trim())
+        .map_err(|_| Error::UnexpectedResponse {
+            url: url.to_string(),
+            detail: "Challenge is not valid base64".to_string(),
+        })?;
+    let signature =
+        psr_crypto::sign(user_private_key.expose_secret(), &challenge).map_err(|_| {
+            Error::UserKeyUnusable {
+                url: url.to_string(),
+                reason: "the user's private key cannot sign the login challenge",
+            }
+        })?;
+    Ok(json!({
+        "credential": {
+            "Database": database,
+            "Username": username,
+            "SessionId": requirement.session_id,
+            "OperationMode": 0,
+            "ClientInformation": client.to_json(),
+            "Challenge": requirement.challenge,
+            "ChallengeSignature": requirement.challenge_signature,
+            "UserKeyChallengeSignature": BASE64_STANDARD.encode(signature),
+        }
+    }))
+}
+
+/// Reads the completed result and builds the key ring and session token.
+fn complete_login(
+    completed: &Value,
+    url: &str,
+    user_private_key: SecretBytes,
+    requirement: Option<&SignatureRequirement>,
+    database: &str,
+) -> Result<LoginResult, Error> {
+    let missing = |member: &str| Error::UnexpectedResponse {
+        url: url.to_string(),
+        detail: format!("the completed login has no {member}"),
+    };
+    let user_id = non_empty_str(completed, "UserId")
+        .ok_or_else(|| missing("UserId"))?
+        .to_string();
+    let session_id = non_empty_str(completed, "SessionId")
+        .map(str::to_string)
+        .or_else(|| requirement.map(|r| r.session_id.clone()))
+        .ok_or_else(|| missing("SessionId"))?;
+    let session_key = str_member(completed, "SessionKey")
+        .filter(|key| !key.is_empty())
+        .map(|key| SecretString::new(key.to_string()))
+        .ok_or_else(|| missing("SessionKey"))?;
+
+    let mut key_ring = KeyRing::new(user_id.clone(), user_private_key);
+    if let Some(role_keys) = completed.get("EncryptedRoleRightKey") {
+        add_role_keys(&mut key_ring, role_keys, url)?;
+    }
+
+    Ok(LoginResult {
+        session_token: SessionToken::new(database.to_string(), session_id.clone(), session_key),
+        user_id,
+        session_id,
+        key_ring,
+        encryption_version: requirement.map_or(0, |r| r.encryption_version),
+    })
+}
+
+/// Decrypts the role keys of `EncryptedRoleRightKey` (role id to base64
+/// blob, plus a `$type` member) in member order and adds them to the ring.
+fn add_role_keys(key_ring: &mut KeyRing, role_keys: &Value, url: &str) -> Result<(), Error> {
+    let role_keys: &Map<String, Value> = match role_keys {
+        Value::Null => return Ok(()),
+        Value::Object(map) => map,
+        _ => {
+            return Err(Error::UnexpectedResponse {
+                url: url.to_string(),
+                detail: "EncryptedRoleRightKey is not a JSON object".to_string(),
+            })
+        }
+    };
+    for (role_id, blob) in role_keys {
+        if role_id == "$type" {
+            continue;
+        }
+        let decrypted = blob
+            .as_str()
+            .and_then(|text| BASE64_STANDARD.decode(text.trim()).ok())
+            .and_then(|blob| {
+                psr_crypto::decrypt(key_ring.user_private_key().expose_secret(), &blob).ok()
+            });
+        match decrypted {
+            Some(role_key) => key_ring.push(role_id.clone(), role_key),
+            None => tracing::debug!(
+                role_id = role_id.as_str(),
+                "skipping a role key that does not decrypt with the user's key"
+            ),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classify_distinguishes_failures() {
+        let url = "https://x/api/Auth/AuthenticateApiKey";
+        let locked =
+            json!({"$type": "A.AuthenticationResultLoginFailed, A", "LoginLock": {"Reason": "x"}});
+        assert!(matches!(
+            classify(&locked, url),
+            Err(Error::LoginLocked { .. })
+        ));
+        let refused = json!({"$type": "A.AuthenticationResultLoginFailed, A", "LoginLock": null});
+        assert!(matches!(
+            classify(&refused, url),
+            Err(Error::LoginRejected { .. })
+        ));
+        let other = json!({"$type": "A.PossibleAuthCredentialRequirements, A"});
+        match classify(&other, url) {
+            Err(Error::UnexpectedAuthenticationResult { type_name, .. }) => {
+                assert_eq!(type_name, "A.PossibleAuthCredentialRequirements, A")
+            }
+            _ => panic!("expected UnexpectedAuthenticationResult"),
+        }
+        let untyped = json!({"IsCompleted": true});
+        assert!(matches!(classify(&untyped, url), Ok(Step::Completed)));
+        assert!(matches!(
+            classify(&json!([1]), url),
+            Err(Error::UnexpectedResponse { .. })
+        ));
+    }
+
+    #[test]
+    fn requirement_rejects_unknown_encryption_version() {
+        let answer = json!({"$type": REQUIREMENT_TYPE, "SessionId": "s", "Challenge": "AA==", "EncryptionVersion": 2});
+        assert!(matches!(
+            read_requirement(&answer, "u"),
+            Err(Error::UnexpectedResponse { .. })
+        ));
+        let answer = json!({"$type": REQUIREMENT_TYPE, "SessionId": "s", "Challenge": "AA=="});
+        let requirement = read_requirement(&answer, "u").expect("valid");
+        assert_eq!(requirement.encryption_version, 0);
+        assert!(requirement.user_key.is_none());
+    }
+}

@@ -1,0 +1,596 @@
+//! HTTP transport: one agent per session, JSON requests, status mapping,
+//! retries and the overall deadline.
+//!
+//! Logging contract: each request logs its method name, status, elapsed
+//! time and session id at debug level, and each retry at info level.
+//! Bodies, header values, keys and tokens are never logged.
+
+pub(crate) mod deadline;
+mod proxy;
+pub(crate) mod tls;
+mod url;
+
+use std::time::{Duration, Instant};
+
+use psr_crypto::SecretString;
+use serde_json::Value;
+use ureq::unversioned::resolver::DefaultResolver;
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
+use ureq::Agent;
+use zeroize::Zeroizing;
+
+use crate::api::ApiMethod;
+use crate::config::ClientConfig;
+use crate::error::{shorten, Error};
+use deadline::Deadline;
+use tls::{hex, PinMismatch, TlsConnector};
+
+/// Retries after the first attempt, for idempotent requests only.
+const MAX_RETRIES: usize = 2;
+/// Pause before the first and the second retry.
+const RETRY_BACKOFF: [Duration; MAX_RETRIES] =
+    [Duration::from_millis(200), Duration::from_millis(600)];
+/// Maximum length of a server-provided message in an error.
+const MAX_MESSAGE_CHARS: usize = 300;
+
+/// The headers that authenticate `WebService` requests after login.
+pub(crate) struct SessionHeaders {
+    /// Session id, logged with each request (not a secret).
+    pub(crate) session_id: String,
+    /// Value of the `token2` header: base64 of the session-token JSON.
+    pub(crate) token2: SecretString,
+    /// Value of the `ApiKeyToken` header: the JWT.
+    pub(crate) api_key_token: SecretString,
+    /// Value of the `CSRF-Token` header.
+    pub(crate) csrf_token: SecretString,
+}
+
+/// Sends API requests to one server.
+pub(crate) struct HttpClient {
+    agent: Agent,
+    base_url: String,
+    connect_timeout: Duration,
+    max_response_bytes: u64,
+}
+
+impl HttpClient {
+    /// Validates the URL, TLS and proxy settings and builds the agent.
+    pub(crate) fn new(config: &ClientConfig) -> Result<HttpClient, Error> {
+        let base_url = url::normalize_base_url(&config.url, config.allow_insecure_http)?;
+        if config.timeout.is_zero() {
+            return Err(Error::InvalidConfig {
+                setting: "timeout",
+                reason: "the timeout must be greater than zero".to_string(),
+            });
+        }
+        if config.connect_timeout.is_zero() {
+            return Err(Error::InvalidConfig {
+                setting: "connectTimeout",
+                reason: "the connect timeout must be greater than zero".to_string(),
+            });
+        }
+        let host = url::host_of(&base_url);
+        let proxy = proxy::select_proxy(&config.proxy, &base_url, &host)?;
+        let tls_config = if base_url.starts_with("https://") {
+            Some(tls::client_config(&config.tls)?)
+        } else {
+            None
+        };
+
+        let agent_config = Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .proxy(proxy)
+            .user_agent(format!("{}/{}", config.client_type, config.client_version))
+            .timeout_connect(Some(config.connect_timeout))
+            .build();
+        let connector =
+            ().chain(ConnectProxyConnector::default())
+                .chain(TcpConnector::default())
+                .chain(TlsConnector { config: tls_config });
+        let agent = Agent::with_parts(agent_config, connector, DefaultResolver::default());
+
+        Ok(HttpClient {
+            agent,
+            base_url,
+            connect_timeout: config.connect_timeout,
+            max_response_bytes: config.max_response_bytes,
+        })
+    }
+
+    /// Returns the normalised base URL, ending in `/`.
+    pub(crate) fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Returns the full URL of a method.
+    pub(crate) fn url_for(&self, method: ApiMethod) -> String {
+        format!("{}{}", self.base_url, method.path())
+    }
+
+    /// Sends one API call and returns the parsed JSON body (`None` for an
+    /// empty body or JSON `null`).
+    ///
+    /// Session headers go only to `WebService` methods. Idempotent methods
+    /// are retried up to twice after a connection failure or a 502/503
+    /// answer, never past the deadline.
+    pub(crate) fn call(
+        &self,
+        method: ApiMethod,
+        body: &Value,
+        session: Option<&SessionHeaders>,
+        deadline: &Deadline,
+    ) -> Result<Option<Value>, Error> {
+        let url = self.url_for(method);
+        let session = if method.is_login_step() {
+            None
+        } else {
+            session
+        };
+        let body_bytes = if method.is_post() {
+            let bytes = serde_json::to_vec(body).map_err(|e| Error::UnexpectedResponse {
+                url: url.clone(),
+                detail: format!("cannot serialise the request body: {e}"),
+            })?;
+            Some(Zeroizing::new(bytes))
+        } else {
+            None
+        };
+
+        let mut retries = 0;
+        loop {
+            let result = self.send_once(
+                method,
+                &url,
+                body_bytes.as_ref().map(|bytes| bytes.as_slice()),
+                session,
+                deadline,
+            );
+            match result {
+                Err(error)
+                    if method.is_idempotent() && error.is_retryable() && retries < MAX_RETRIES =>
+                {
+                    let backoff = RETRY_BACKOFF[retries];
+                    if deadline.remaining() <= backoff {
+                        return Err(error);
+                    }
+                    retries += 1;
+                    tracing::info!(
+                        method = method.name(),
+                        retry = retries,
+                        backoff_ms = backoff.as_millis() as u64,
+                        error = %error,
+                        "retrying request"
+                    );
+                    std::thread::sleep(backoff);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn send_once(
+        &self,
+        method: ApiMethod,
+        url: &str,
+        body: Option<&[u8]>,
+        session: Option<&SessionHeaders>,
+        deadline: &Deadline,
+    ) -> Result<Option<Value>, Error> {
+        let remaining = deadline.remaining();
+        if remaining.is_zero() {
+            return Err(Error::Timeout {
+                url: url.to_string(),
+                timeout: deadline.budget(),
+            });
+        }
+        let connect_timeout = self.connect_timeout.min(remaining);
+        let session_id = session.map(|s| s.session_id.as_str()).unwrap_or("");
+        let started = Instant::now();
+
+        let result = match body {
+            Some(body) => {
+                let request = with_headers(self.agent.post(url), session)
+                    .config()
+                    .timeout_global(Some(remaining))
+                    .timeout_connect(Some(connect_timeout))
+                    .build();
+                request.send(body)
+            }
+            None => {
+                let request = with_headers(self.agent.get(url), session)
+                    .config()
+                    .timeout_global(Some(remaining))
+                    .timeout_connect(Some(connect_timeout))
+                    .build();
+                request.call()
+            }
+        };
+        let mut response = match result {
+            Ok(response) => response,
+            Err(error) => {
+                let error = map_ureq_error(error, url, deadline, self);
+                tracing::debug!(
+                    method = method.name(),
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    session_id,
+                    error = %error,
+                    "request failed"
+                );
+                return Err(error);
+            }
+        };
+
+        let status = response.status().as_u16();
+        let content_type = header_text(&response, "content-type");
+        let location = header_text(&response, "location");
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(self.max_response_bytes)
+            .read_to_vec()
+            .map(Zeroizing::new)
+            .map_err(|error| map_ureq_error(error, url, deadline, self));
+        tracing::debug!(
+            method = method.name(),
+            status,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            session_id,
+            "request finished"
+        );
+        let body = body?;
+        interpret_response(url, status, content_type.as_deref(), location, &body)
+    }
+}
+
+fn with_headers<B>(
+    request: ureq::RequestBuilder<B>,
+    session: Option<&SessionHeaders>,
+) -> ureq::RequestBuilder<B> {
+    let request = request
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json");
+    match session {
+        Some(headers) => request
+            .header("token2", headers.token2.expose_secret())
+            .header("ApiKeyToken", headers.api_key_token.expose_secret())
+            .header("CSRF-Token", headers.csrf_token.expose_secret()),
+        None => request,
+    }
+}
+
+fn header_text(response: &ureq::http::Response<ureq::Body>, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(|value| shorten(value, MAX_MESSAGE_CHARS))
+}
+
+fn map_ureq_error(
+    error: ureq::Error,
+    url: &str,
+    deadline: &Deadline,
+    client: &HttpClient,
+) -> Error {
+    let connect = |detail: String| Error::Connect {
+        url: url.to_string(),
+        detail,
+    };
+    match error {
+        ureq::Error::Timeout(ureq::Timeout::Connect) => connect(format!(
+            "no connection within the connect timeout of {:.1} s",
+            client.connect_timeout.as_secs_f64()
+        )),
+        ureq::Error::Timeout(_) => Error::Timeout {
+            url: url.to_string(),
+            timeout: deadline.budget(),
+        },
+        ureq::Error::HostNotFound => connect("host name not found (DNS)".to_string()),
+        ureq::Error::ConnectionFailed => connect("connection failed".to_string()),
+        ureq::Error::BodyExceedsLimit(_) => Error::ResponseTooLarge {
+            url: url.to_string(),
+            limit: client.max_response_bytes,
+        },
+        ureq::Error::Rustls(error) => tls_error(url, &error),
+        ureq::Error::Tls(message) => Error::Tls {
+            url: url.to_string(),
+            detail: message.to_string(),
+        },
+        ureq::Error::Io(error) => io_error(url, error, deadline),
+        other => connect(other.to_string()),
+    }
+}
+
+fn io_error(url: &str, error: std::io::Error, deadline: &Deadline) -> Error {
+    if let Some(tls) = error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        return tls_error(url, tls);
+    }
+    use std::io::ErrorKind;
+    let detail = match error.kind() {
+        ErrorKind::TimedOut | ErrorKind::WouldBlock => {
+            return Error::Timeout {
+                url: url.to_string(),
+                timeout: deadline.budget(),
+            }
+        }
+        ErrorKind::ConnectionRefused => "connection refused".to_string(),
+        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted | ErrorKind::BrokenPipe => {
+            "the server closed the connection".to_string()
+        }
+        ErrorKind::UnexpectedEof => {
+            "the connection ended before the response was complete".to_string()
+        }
+        _ => error.to_string(),
+    };
+    Error::Connect {
+        url: url.to_string(),
+        detail,
+    }
+}
+
+fn tls_error(url: &str, error: &rustls::Error) -> Error {
+    if let rustls::Error::InvalidCertificate(rustls::CertificateError::Other(other)) = error {
+        if let Some(mismatch) = other.0.downcast_ref::<PinMismatch>() {
+            return Error::CertificatePinMismatch {
+                url: url.to_string(),
+                found: hex(&mismatch.found),
+            };
+        }
+    }
+    Error::Tls {
+        url: url.to_string(),
+        detail: error.to_string(),
+    }
+}
+
+/// Removes one leading UTF-8 byte-order mark.
+fn strip_bom(body: &[u8]) -> &[u8] {
+    body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
+}
+
+/// Maps a status and body to the parsed JSON value or an error.
+pub(crate) fn interpret_response(
+    url: &str,
+    status: u16,
+    content_type: Option<&str>,
+    location: Option<String>,
+    body: &[u8],
+) -> Result<Option<Value>, Error> {
+    let body = strip_bom(body);
+    match status {
+        200 => parse_json(url, status, content_type, body),
+        401 => Err(Error::Unauthorized {
+            url: url.to_string(),
+        }),
+        403 => Err(Error::Forbidden {
+            url: url.to_string(),
+        }),
+        500 => Err(server_exception(url, content_type, body)),
+        502 | 503 => Err(Error::ServerUnavailable {
+            url: url.to_string(),
+            status,
+        }),
+        _ => Err(Error::UnexpectedStatus {
+            url: url.to_string(),
+            status,
+            location: location.filter(|_| (300..400).contains(&status)),
+        }),
+    }
+}
+
+fn parse_json(
+    url: &str,
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<Option<Value>, Error> {
+    let Some(first) = body.iter().copied().find(|b| !b.is_ascii_whitespace()) else {
+        return Ok(None);
+    };
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Null) => Ok(None),
+        Ok(value) => Ok(Some(value)),
+        Err(error) => {
+            let html = first == b'<'
+                || content_type.is_some_and(|c| c.to_ascii_lowercase().contains("html"));
+            let json_start = matches!(
+                first,
+                b'{' | b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n'
+            );
+            if html || !json_start {
+                return Err(Error::NotJson {
+                    url: url.to_string(),
+                    status,
+                    content_type: content_type.map(str::to_string),
+                    html,
+                });
+            }
+            let detail = if error.is_eof() {
+                format!("the body ends early, it looks truncated ({error})")
+            } else {
+                error.to_string()
+            };
+            Err(Error::InvalidJson {
+                url: url.to_string(),
+                detail,
+            })
+        }
+    }
+}
+
+/// Exception codes that mean the session is gone.
+const SESSION_LOST_CODES: [i64; 3] = [110002, 110012, 540007];
+/// Exception code `Unauthorized`.
+const CODE_UNAUTHORIZED: i64 = 1300004;
+/// Exception code `Forbidden`.
+const CODE_FORBIDDEN: i64 = 1300007;
+
+fn server_exception(url: &str, content_type: Option<&str>, body: &[u8]) -> Error {
+    let value = match parse_json(url, 500, content_type, body) {
+        Ok(Some(value)) => value,
+        Ok(None) => {
+            return Error::UnexpectedStatus {
+                url: url.to_string(),
+                status: 500,
+                location: None,
+            }
+        }
+        Err(error) => return error,
+    };
+    let code = value.get("ExceptionCode").and_then(|code| match code {
+        Value::Number(number) => number.as_i64(),
+        Value::String(text) => text.trim().parse().ok(),
+        _ => None,
+    });
+    let message = ["Message", "message", "txt"]
+        .iter()
+        .find_map(|name| value.get(*name).and_then(Value::as_str))
+        .filter(|text| !text.trim().is_empty())
+        .map(|text| shorten(text, MAX_MESSAGE_CHARS));
+    match code {
+        Some(code) if SESSION_LOST_CODES.contains(&code) => Error::SessionInvalid {
+            url: url.to_string(),
+            code,
+        },
+        Some(CODE_UNAUTHORIZED) => Error::Unauthorized {
+            url: url.to_string(),
+        },
+        Some(CODE_FORBIDDEN) => Error::Forbidden {
+            url: url.to_string(),
+        },
+        _ => Error::ServerError {
+            url: url.to_string(),
+            code,
+            message,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const URL: &str = "https://pws.example.test/api/WebService/GetContainerList";
+
+    fn interpret(status: u16, body: &str) -> Result<Option<Value>, Error> {
+        interpret_response(URL, status, Some("application/json"), None, body.as_bytes())
+    }
+
+    #[test]
+    fn ok_body_with_bom_parses() {
+        let value = interpret(200, "\u{feff}{\"a\":1}").expect("parses");
+        assert_eq!(value, Some(serde_json::json!({"a": 1})));
+    }
+
+    #[test]
+    fn only_one_bom_is_stripped() {
+        let result = interpret(200, "\u{feff}\u{feff}{}");
+        assert!(matches!(result, Err(Error::NotJson { .. })), "{result:?}");
+    }
+
+    #[test]
+    fn empty_and_null_bodies_are_none() {
+        assert_eq!(interpret(200, "").expect("empty"), None);
+        assert_eq!(interpret(200, " null ").expect("null"), None);
+    }
+
+    #[test]
+    fn html_body_is_not_json_with_hint() {
+        let error =
+            interpret_response(URL, 200, Some("text/html"), None, b"<html></html>").unwrap_err();
+        assert!(
+            matches!(error, Error::NotJson { html: true, .. }),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("/api/"), "{error}");
+    }
+
+    #[test]
+    fn truncated_json_is_reported() {
+        let error = interpret(200, "{\"Items\":[{\"Id\":").unwrap_err();
+        assert!(matches!(error, Error::InvalidJson { .. }), "{error:?}");
+        assert!(error.to_string().contains("truncated"), "{error}");
+    }
+
+    #[test]
+    fn server_exception_reads_code_and_message() {
+        for field in ["Message", "message", "txt"] {
+            let body = format!("{{\"ExceptionCode\":30011,\"{field}\":\"No key\"}}");
+            match interpret(500, &body) {
+                Err(Error::ServerError { code, message, .. }) => {
+                    assert_eq!(code, Some(30011));
+                    assert_eq!(message.as_deref(), Some("No key"));
+                }
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn session_loss_codes_map_to_session_invalid() {
+        for code in SESSION_LOST_CODES {
+            let body = format!("{{\"ExceptionCode\":{code}}}");
+            let error = interpret(500, &body).unwrap_err();
+            assert!(
+                matches!(error, Error::SessionInvalid { .. }),
+                "{code}: {error:?}"
+            );
+        }
+        let error = interpret(500, "{\"ExceptionCode\":1300004}").unwrap_err();
+        assert!(matches!(error, Error::Unauthorized { .. }), "{error:?}");
+        let error = interpret(500, "{\"ExceptionCode\":1300007}").unwrap_err();
+        assert!(matches!(error, Error::Forbidden { .. }), "{error:?}");
+    }
+
+    #[test]
+    fn empty_500_is_unexpected_status() {
+        let error = interpret(500, "").unwrap_err();
+        assert!(
+            matches!(error, Error::UnexpectedStatus { status: 500, .. }),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn statuses_map_to_errors() {
+        assert!(matches!(
+            interpret(401, "x"),
+            Err(Error::Unauthorized { .. })
+        ));
+        assert!(matches!(interpret(403, ""), Err(Error::Forbidden { .. })));
+        assert!(matches!(
+            interpret(502, ""),
+            Err(Error::ServerUnavailable { status: 502, .. })
+        ));
+        assert!(matches!(
+            interpret(503, ""),
+            Err(Error::ServerUnavailable { status: 503, .. })
+        ));
+        assert!(matches!(
+            interpret(404, ""),
+            Err(Error::UnexpectedStatus { status: 404, .. })
+        ));
+    }
+
+    #[test]
+    fn redirect_names_its_target() {
+        let error = interpret_response(
+            URL,
+            301,
+            None,
+            Some("https://other.example.test/api/".into()),
+            b"",
+        )
+        .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("https://other.example.test/api/"),
+            "{error}"
+        );
+    }
+}

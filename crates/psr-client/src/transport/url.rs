@@ -1,0 +1,141 @@
+//! Normalisation of the configured base URL.
+
+use ureq::http::Uri;
+
+use crate::error::Error;
+
+/// Normalises a base URL: trims it, adds `https://` when no scheme is
+/// given, and ends it with exactly one `/`, so that `<base>Auth/...` keeps
+/// every path segment of the base.
+///
+/// Rejects `http://` unless `allow_insecure_http` is set, other schemes,
+/// user information, queries, fragments and URLs without a host.
+pub(crate) fn normalize_base_url(url: &str, allow_insecure_http: bool) -> Result<String, Error> {
+    let invalid = |reason: &str| Error::InvalidUrl {
+        url: url.to_string(),
+        reason: reason.to_string(),
+    };
+    let trimmed = url.trim();
+    if trimmed.is_empty() {
+        return Err(invalid("the URL is empty"));
+    }
+
+    let (scheme, rest) = split_scheme(trimmed);
+    let scheme = match scheme.map(|s| s.to_ascii_lowercase()) {
+        None => "https".to_string(),
+        Some(s) if s == "https" => s,
+        Some(s) if s == "http" => {
+            if !allow_insecure_http {
+                return Err(Error::InsecureUrl {
+                    url: url.to_string(),
+                });
+            }
+            s
+        }
+        Some(_) => return Err(invalid("only https:// URLs are supported")),
+    };
+
+    if rest.contains('?') || rest.contains('#') {
+        return Err(invalid("a base URL cannot have a query or fragment"));
+    }
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err(invalid("credentials in the URL are not supported"));
+    }
+    if authority.is_empty() {
+        return Err(invalid("the URL has no host name"));
+    }
+
+    let normalized = format!("{scheme}://{}/", rest.trim_end_matches('/'));
+    let uri: Uri = normalized
+        .parse()
+        .map_err(|e| invalid(&format!("cannot parse it ({e})")))?;
+    if uri.host().map_or(true, str::is_empty) {
+        return Err(invalid("the URL has no host name"));
+    }
+    Ok(normalized)
+}
+
+/// Splits `scheme://rest` into the scheme and the rest; a string without
+/// `://` has no scheme.
+fn split_scheme(url: &str) -> (Option<&str>, &str) {
+    match url.find("://") {
+        Some(index) => (Some(&url[..index]), &url[index + 3..]),
+        None => (None, url),
+    }
+}
+
+/// Returns the host of a normalised base URL, without IPv6 brackets and in
+/// lower case.
+pub(crate) fn host_of(base_url: &str) -> String {
+    let host = base_url
+        .parse::<Uri>()
+        .ok()
+        .and_then(|uri| uri.host().map(str::to_string))
+        .unwrap_or_default();
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_ascii_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_gets_one_trailing_slash() {
+        let cases = [
+            (
+                "https://pws.example.com/api",
+                "https://pws.example.com/api/",
+            ),
+            (
+                "https://pws.example.com/api///",
+                "https://pws.example.com/api/",
+            ),
+            (
+                "  https://pws.example.com/api/ ",
+                "https://pws.example.com/api/",
+            ),
+            ("HTTPS://pws.example.com", "https://pws.example.com/"),
+            ("pws.example.com/api", "https://pws.example.com/api/"),
+            ("https://[::1]:8443/api", "https://[::1]:8443/api/"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(normalize_base_url(input, false).expect(input), expected);
+        }
+    }
+
+    #[test]
+    fn plain_http_needs_the_insecure_switch() {
+        let error = normalize_base_url("http://127.0.0.1:8080/api", false).unwrap_err();
+        assert!(matches!(error, Error::InsecureUrl { .. }), "{error}");
+        let url = normalize_base_url("http://127.0.0.1:8080/api", true).expect("allowed");
+        assert_eq!(url, "http://127.0.0.1:8080/api/");
+    }
+
+    #[test]
+    fn malformed_base_urls_are_rejected() {
+        for input in [
+            "",
+            "ftp://pws.example.com/",
+            "https:///api",
+            "https://pws.example.com/api?x=1",
+            "https://pws.example.com/api#top",
+            "https://user:pw@pws.example.com/api",
+            "https://pws example.com/api",
+        ] {
+            let result = normalize_base_url(input, false);
+            assert!(
+                matches!(result, Err(Error::InvalidUrl { .. })),
+                "{input}: {result:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn host_strips_brackets_and_case() {
+        assert_eq!(host_of("https://[::1]:8443/api/"), "::1");
+        assert_eq!(host_of("https://PWS.Example.com/api/"), "pws.example.com");
+    }
+}
