@@ -15,6 +15,7 @@
 //! function panics on malformed input.
 
 pub mod api_key;
+mod base64;
 pub mod chain;
 pub mod csrf;
 pub mod error;

@@ -119,8 +119,8 @@ mod tests {
         let long = vec![0u8; 70_000];
         let encoded = write_bin_array(&[&short, &medium, &long]).expect("encodable");
         assert_eq!(&encoded[..3], &[0x93, 0xC4, 3]);
-        assert_eq!(&encoded[5..8], &[0xC5, 0x01, 0x2C]);
-        assert_eq!(&encoded[308..313], &[0xC6, 0x00, 0x01, 0x11, 0x70]);
+        assert_eq!(&encoded[6..9], &[0xC5, 0x01, 0x2C]);
+        assert_eq!(&encoded[309..314], &[0xC6, 0x00, 0x01, 0x11, 0x70]);
         assert_eq!(encoded.len(), 1 + 2 + 3 + 3 + 300 + 5 + 70_000);
     }
 

@@ -1,15 +1,87 @@
 //! Signatures: RSASSA-PKCS1-v1_5 with SHA-512, and ECDSA P-521 with SHA-256.
+//!
+//! ECDSA signatures are the raw concatenation `r || s`, each 66 bytes
+//! (IEEE P1363), never DER.
+
+use p521::ecdsa::signature::hazmat::{PrehashVerifier, RandomizedPrehashSigner};
+use p521::ecdsa::{Signature, SigningKey, VerifyingKey};
+use rand::rngs::OsRng;
+use rsa::Pkcs1v15Sign;
+use sha2::{Digest, Sha256, Sha512};
+use zeroize::Zeroizing;
 
 use crate::error::KeyError;
+use crate::keys::{self, PrivateKey, PublicKey, ECC_COMPONENT_LEN};
+
+/// Length of a raw P-521 ECDSA signature.
+pub const ECDSA_SIGNATURE_LEN: usize = 2 * ECC_COMPONENT_LEN;
 
 /// Signs `data` with a private key; the key type picks the algorithm.
+///
+/// An RSA key (`PF...` text) gives a deterministic PKCS#1 v1.5 signature
+/// over SHA-512, as long as the modulus. A P-521 key (`93 C4 ...`) gives a
+/// randomised ECDSA signature over SHA-256, 132 bytes `r || s`. The key type
+/// is detected as in [`crate::detect_private_key_type`], so raw XML and
+/// symmetric keys are rejected.
 pub fn sign(private_key: &[u8], data: &[u8]) -> Result<Vec<u8>, KeyError> {
-    let _ = (private_key, data);
-    Err(KeyError::UnknownKeyType)
+    match keys::parse_private_key(private_key)? {
+        PrivateKey::Rsa(key) => {
+            let digest = Sha512::digest(data);
+            key.sign_with_rng(&mut OsRng, Pkcs1v15Sign::new::<Sha512>(), &digest)
+                .map_err(|_| KeyError::InvalidRsaKey)
+        }
+        PrivateKey::Ecc(key) => {
+            let scalar = Zeroizing::new(key.to_bytes());
+            let signing_key =
+                SigningKey::from_bytes(&scalar).map_err(|_| KeyError::InvalidEccKey)?;
+            let signature: Signature = signing_key
+                .sign_prehash_with_rng(&mut OsRng, &ecdsa_prehash(data))
+                .map_err(|_| KeyError::OperationFailed)?;
+            Ok(signature.to_bytes().to_vec())
+        }
+    }
 }
 
-/// Verifies a signature over `data`; malformed input returns `false`.
+/// Verifies a signature over `data` with a public key; the key type picks
+/// the algorithm as in [`sign`].
+///
+/// Returns `false` for an invalid signature and for every malformed input:
+/// an unrecognised or invalid key, an RSA signature not exactly as long as
+/// the modulus, or an ECDSA signature that is not 132 bytes (DER is
+/// rejected).
 pub fn verify(public_key: &[u8], data: &[u8], signature: &[u8]) -> bool {
-    let _ = (public_key, data, signature);
-    false
+    match keys::parse_public_key(public_key) {
+        Ok(PublicKey::Rsa(key)) => {
+            let digest = Sha512::digest(data);
+            key.verify(Pkcs1v15Sign::new::<Sha512>(), &digest, signature)
+                .is_ok()
+        }
+        Ok(PublicKey::Ecc(key)) => {
+            if signature.len() != ECDSA_SIGNATURE_LEN {
+                return false;
+            }
+            let Ok(signature) = Signature::from_slice(signature) else {
+                return false;
+            };
+            let Ok(verifying_key) = VerifyingKey::from_affine(*key.as_affine()) else {
+                return false;
+            };
+            verifying_key
+                .verify_prehash(&ecdsa_prehash(data), &signature)
+                .is_ok()
+        }
+        Err(_) => false,
+    }
+}
+
+/// SHA-256 of `data`, left-padded with zeros to the 66-byte field size.
+///
+/// The protocol uses the 32-byte digest as the integer directly. Padding
+/// keeps that value, and the `ecdsa` crate rejects prehashes shorter than
+/// half the field size.
+fn ecdsa_prehash(data: &[u8]) -> [u8; ECC_COMPONENT_LEN] {
+    let digest = Sha256::digest(data);
+    let mut prehash = [0u8; ECC_COMPONENT_LEN];
+    prehash[ECC_COMPONENT_LEN - digest.len()..].copy_from_slice(&digest);
+    prehash
 }
