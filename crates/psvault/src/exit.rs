@@ -1,0 +1,210 @@
+//! Exit codes, error classes and the failure value every command returns.
+//!
+//! The codes are a contract with scripts and the PowerShell module:
+//! 0 found, 1 not found, 2 invalid input or usage, 3 ambiguous,
+//! 4 authentication failed, 5 not releasable, 6 connection failed,
+//! 7 server or protocol error (also used for internal errors).
+
+use std::fmt;
+use std::process::ExitCode;
+
+use psr_client::ErrorClass;
+
+/// Exit code when the command did what was asked (a credential was found,
+/// the check passed, every batch line ran).
+pub const SUCCESS: u8 = 0;
+
+/// Exit code when no AD User entry matches the identity.
+pub const NOT_FOUND: u8 = 1;
+
+/// The `--help` text that documents the exit codes and error ids.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  found (get), check passed, every batch line ran
+  1  not found: no AD User entry matches the identity (stdout is empty)
+  2  invalid input or usage (error id VaultInvalidInput)
+  3  ambiguous: several entries match (VaultCredentialAmbiguous)
+  4  authentication failed: expired, revoked or rejected API key, missing
+     right or scope (VaultAuthenticationFailed)
+  5  not releasable: sealed, no usable key, or secured entry
+     (VaultCredentialNotReleasable)
+  6  connection failed: DNS, refused, TLS, timeout (VaultConnectionFailed)
+  7  server or protocol error, or an internal error (VaultServerError)
+
+The API key is read from the PSVAULT_API_KEY environment variable, from
+--api-key-file, or from the apiKey member of the request on stdin
+(--request -). No option takes the API key itself as a value, because
+command lines are visible to other users and end up in process listings
+and logs.";
+
+/// The kind of failure, which decides the exit code and the error id.
+///
+/// Mirrors `psr_client::ErrorClass`, so that failures found by the CLI
+/// itself (a missing URL, a malformed request) share the same codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// Invalid input or usage: flags, request JSON, API key format,
+    /// identity syntax, files that cannot be read.
+    InvalidInput,
+    /// Several AD User entries match the identity.
+    Ambiguous,
+    /// The API key or login was rejected, expired, or lacks a right or
+    /// scope.
+    Authentication,
+    /// The entry exists but its password cannot be released (sealed, no
+    /// usable key, secured).
+    NotReleasable,
+    /// The server could not be reached: DNS, refused connection, TLS or
+    /// certificate failure, timeout.
+    Connection,
+    /// The server answered something the protocol does not allow, or
+    /// psvault hit an internal error.
+    Server,
+}
+
+impl Class {
+    /// Returns the process exit code of this class.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Class::InvalidInput => 2,
+            Class::Ambiguous => 3,
+            Class::Authentication => 4,
+            Class::NotReleasable => 5,
+            Class::Connection => 6,
+            Class::Server => 7,
+        }
+    }
+
+    /// Returns the stable error id that the PowerShell module raises.
+    pub fn error_id(self) -> &'static str {
+        match self {
+            Class::InvalidInput => "VaultInvalidInput",
+            Class::Ambiguous => "VaultCredentialAmbiguous",
+            Class::Authentication => "VaultAuthenticationFailed",
+            Class::NotReleasable => "VaultCredentialNotReleasable",
+            Class::Connection => "VaultConnectionFailed",
+            Class::Server => "VaultServerError",
+        }
+    }
+
+    /// Returns the class name used in JSON error output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::InvalidInput => "invalid_input",
+            Class::Ambiguous => "ambiguous",
+            Class::Authentication => "authentication",
+            Class::NotReleasable => "not_releasable",
+            Class::Connection => "connection",
+            Class::Server => "server",
+        }
+    }
+
+    /// Returns the advice printed after a failure of this class that
+    /// psr_client reported, if any.
+    fn fix(self) -> Option<&'static str> {
+        match self {
+            Class::InvalidInput => None,
+            Class::Ambiguous => Some(
+                "make the Domain and Username fields unique in Password \
+                 Secure, or narrow the identity",
+            ),
+            Class::Authentication => Some(
+                "check the API key's expiry, its Read right and Passwords \
+                 scope with `psvault key inspect`, or create a new key",
+            ),
+            Class::NotReleasable => Some(
+                "ask the entry's owner to grant the API key's user a \
+                 readable, unsealed right",
+            ),
+            Class::Connection => Some(
+                "check --url, the network path, and the TLS options \
+                 (--ca-file, --pin-sha256)",
+            ),
+            Class::Server => Some(
+                "check that the URL ends in the API path (usually /api/) \
+                 and rerun with -vv for details",
+            ),
+        }
+    }
+}
+
+impl From<ErrorClass> for Class {
+    fn from(class: ErrorClass) -> Class {
+        match class {
+            ErrorClass::InvalidInput => Class::InvalidInput,
+            ErrorClass::Ambiguous => Class::Ambiguous,
+            ErrorClass::Authentication => Class::Authentication,
+            ErrorClass::NotReleasable => Class::NotReleasable,
+            ErrorClass::Connection => Class::Connection,
+            ErrorClass::Server => Class::Server,
+        }
+    }
+}
+
+/// A failed command: what failed, in words for the operator, and its
+/// class.
+///
+/// The message must never contain a secret. Messages built from
+/// `psr_client::Error` rely on that crate's guarantee that its `Display`
+/// output holds no key, token or password.
+#[derive(Debug)]
+pub struct Failure {
+    /// Decides the exit code and the error id.
+    pub class: Class,
+    /// What failed, naming the value involved.
+    pub message: String,
+    /// What to do about it, when the message does not say so already.
+    pub hint: Option<&'static str>,
+}
+
+impl Failure {
+    /// Creates a failure of class `InvalidInput`.
+    pub fn invalid_input(message: impl Into<String>) -> Failure {
+        Failure {
+            class: Class::InvalidInput,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// Creates a failure of any class, without a hint.
+    pub fn new(class: Class, message: impl Into<String>) -> Failure {
+        Failure {
+            class,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// Creates a failure from an error of the protocol client, with the
+    /// advice for its class.
+    pub fn client(error: &psr_client::Error) -> Failure {
+        let class = Class::from(error.class());
+        Failure {
+            class,
+            message: error.to_string(),
+            hint: class.fix(),
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// What a command that did not fail reports.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The command did what was asked (exit code 0).
+    Success,
+    /// No AD User entry matches (exit code 1); the message names the
+    /// identity.
+    NotFound(String),
+}
+
+/// Converts a numeric exit code into the value `main` returns.
+pub fn exit_code(code: u8) -> ExitCode {
+    ExitCode::from(code)
+}
