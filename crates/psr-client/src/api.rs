@@ -21,6 +21,14 @@ pub trait Exchange {
     fn url_for(&self, method: ApiMethod) -> String;
 }
 
+/// Parses the body of a successful (HTTP 200) response exactly as the
+/// HTTP transport does: one leading byte-order mark is removed, an empty
+/// body or JSON `null` gives `None`, and HTML or other non-JSON bodies are
+/// errors that name `url`.
+pub fn parse_response_body(url: &str, body: &[u8]) -> Result<Option<Value>, Error> {
+    crate::transport::interpret_response(url, 200, None, None, body)
+}
+
 /// One server method of the Password Secure web API.
 ///
 /// Each method belongs to an area (`Auth` or `WebService`) and is called

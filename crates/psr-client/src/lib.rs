@@ -51,7 +51,7 @@ pub mod secret;
 mod session;
 mod transport;
 
-pub use api::{ApiMethod, Exchange};
+pub use api::{parse_response_body, ApiMethod, Exchange};
 pub use api_key::validate_api_key;
 pub use config::{
     ClientConfig, DomainAlias, FormNames, ProxySetting, TlsOptions, DEFAULT_CONNECT_TIMEOUT,
