@@ -39,8 +39,9 @@ const PBKDF2_ITERATIONS: u32 = 1000;
 /// is ambiguous, so a crafted blob cannot cause many RSA decryptions.
 const MAX_LAYOUTS: usize = 4;
 
-/// Encryption attempts made to avoid a separator inside a random field;
-/// each attempt hits one with a chance of about 2^-25.
+/// Encryption attempts made to avoid a separator inside a random field,
+/// which clients that only split on it cannot read. One attempt produces
+/// such a field with a chance of about (blob length) / 2^32.
 const MAX_ENCRYPT_ATTEMPTS: usize = 8;
 
 /// Fields of a chain 0 or chain 1 payload.
@@ -87,23 +88,34 @@ pub(super) fn encrypt_rsa(
         let secret = random_bytes(SECRET_LEN)?;
         let salt = random_bytes(RSA_SALT_LEN)?;
         let iv = random_bytes(IV_LEN)?;
-        let rsa_ciphertext = public
-            .encrypt(&mut OsRng, Pkcs1v15Encrypt, &secret)
-            .map_err(|_| EncryptError::InvalidKey(KeyError::InvalidRsaKey))?;
-        let aes_key = derive_key(&secret, &salt);
-        let ciphertext = cbc_encrypt(&aes_key, &iv, plaintext)?;
-        let fields = Fields {
-            salt: &salt,
-            rsa_ciphertext: Some(&rsa_ciphertext),
-            iv: &iv,
-            ciphertext: &ciphertext,
-        };
-        blob = join_fields(Chain::RsaPbkdf2Sha1AesCbc, &fields);
-        if !fields_contain_separator(&fields) {
+        blob = encrypt_rsa_with(public, &secret, &salt, &iv, plaintext)?;
+        if is_unambiguous(&blob, 4) {
             break;
         }
     }
     Ok(blob)
+}
+
+/// Builds a chain 0 blob from the given secret, salt and IV.
+pub(super) fn encrypt_rsa_with(
+    public: &RsaPublicKey,
+    secret: &[u8],
+    salt: &[u8],
+    iv: &[u8],
+    plaintext: &[u8],
+) -> Result<Vec<u8>, EncryptError> {
+    let rsa_ciphertext = public
+        .encrypt(&mut OsRng, Pkcs1v15Encrypt, secret)
+        .map_err(|_| EncryptError::InvalidKey(KeyError::InvalidRsaKey))?;
+    let aes_key = derive_key(secret, salt);
+    let ciphertext = cbc_encrypt(&aes_key, iv, plaintext)?;
+    let fields = Fields {
+        salt,
+        rsa_ciphertext: Some(&rsa_ciphertext),
+        iv,
+        ciphertext: &ciphertext,
+    };
+    Ok(join_fields(Chain::RsaPbkdf2Sha1AesCbc, &fields))
 }
 
 /// Encrypts `plaintext` with a password (chain 1).
@@ -113,8 +125,7 @@ pub(super) fn encrypt_password(password: &[u8], plaintext: &[u8]) -> Result<Vec<
         let salt = random_bytes(PASSWORD_SALT_LEN)?;
         let iv = random_bytes(IV_LEN)?;
         blob = encrypt_password_with(password, &salt, &iv, plaintext)?;
-        let fields = split_fields(&blob[1..], None);
-        if fields.len() == 1 && !fields_contain_separator(&fields[0]) {
+        if is_unambiguous(&blob, 3) {
             break;
         }
     }
@@ -259,12 +270,11 @@ fn separator_positions(data: &[u8]) -> impl Iterator<Item = usize> + '_ {
         .map(|(position, _)| position)
 }
 
-fn fields_contain_separator(fields: &Fields<'_>) -> bool {
-    let contains = |field: &[u8]| separator_positions(field).next().is_some();
-    contains(fields.salt)
-        || fields.rsa_ciphertext.is_some_and(contains)
-        || contains(fields.iv)
-        || contains(fields.ciphertext)
+/// Returns `true` if the blob contains no separators besides the one in
+/// front of each of its `field_count` fields, so that clients that only
+/// split on the separator can read it.
+fn is_unambiguous(blob: &[u8], field_count: usize) -> bool {
+    separator_positions(blob).count() == field_count
 }
 
 fn join_fields(chain: Chain, fields: &Fields<'_>) -> Vec<u8> {

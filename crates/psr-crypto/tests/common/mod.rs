@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD;
@@ -190,6 +191,7 @@ pub fn run_file(file: &Path, report: &mut Report) {
     };
 
     let mut seen: BTreeSet<String> = report.outcomes.iter().map(|o| o.id.clone()).collect();
+    let mut pending = Vec::with_capacity(cases.len());
     for (index, case) in cases.iter().enumerate() {
         let id = case
             .get("id")
@@ -203,19 +205,62 @@ pub fn run_file(file: &Path, report: &mut Report) {
         if !seen.insert(id.clone()) {
             report.file_errors.push(format!("duplicate case id {id}"));
         }
+        pending.push((id, kind, case));
+    }
+
+    let results = run_parallel(&pending, |(_, kind, case)| {
         let started = Instant::now();
         let verdict = match case.as_object() {
-            Some(fields) => run_case(&kind, fields),
+            Some(fields) => run_case(kind, fields),
             None => Verdict::Failed("case is not a JSON object".to_owned()),
         };
+        (verdict, started.elapsed())
+    });
+    for ((id, kind, _), (verdict, elapsed)) in pending.into_iter().zip(results) {
         report.outcomes.push(Outcome {
             file: file.to_owned(),
             id,
             kind,
             verdict,
-            elapsed: started.elapsed(),
+            elapsed,
         });
     }
+}
+
+/// Applies `work` to every item on all available cores, keeping the order.
+/// Slow cases (PBKDF2 with 610005 iterations) dominate the run time.
+fn run_parallel<T, R, F>(items: &[T], work: F) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(&T) -> R + Sync,
+{
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(items.len().max(1));
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(index) else {
+                            break done;
+                        };
+                        done.push((index, work(item)));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("run_case catches panics"))
+            .collect()
+    });
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
 }
 
 /// Runs one case, turning a panic into a failure.
