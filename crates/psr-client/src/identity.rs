@@ -37,7 +37,7 @@ impl Identity {
             reason: reason.to_string(),
         };
 
-        let (embedded_domain, user) = split_user(user.trim()).map_err(|reason| invalid(reason))?;
+        let (embedded_domain, user) = split_user(user.trim()).map_err(invalid)?;
         let domain = domain.map(str::trim).filter(|d| !d.is_empty());
         let domain = match (domain, embedded_domain) {
             (Some(given), Some(embedded)) if !given.eq_ignore_ascii_case(embedded) => {
