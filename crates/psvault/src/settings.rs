@@ -576,15 +576,23 @@ pub fn parse_domain_alias(text: &str) -> Result<(String, String), String> {
     Ok((dns.to_owned(), netbios.to_owned()))
 }
 
-/// Quotes a non-secret value for a message: escaped, and cut after 64
-/// characters so a huge value cannot flood the terminal.
+/// Quotes a non-secret value for a message: control characters escaped,
+/// and cut after 64 characters so a huge value cannot flood the terminal.
+/// Backslashes stay as they are, so `CORP\user` reads naturally.
 pub fn quoted(text: &str) -> String {
     const LIMIT: usize = 64;
-    let mut shown: String = text.chars().take(LIMIT).collect();
+    let mut shown = String::with_capacity(text.len().min(4 * LIMIT) + 5);
+    for c in text.chars().take(LIMIT) {
+        if c.is_control() {
+            shown.extend(c.escape_default());
+        } else {
+            shown.push(c);
+        }
+    }
     if text.chars().nth(LIMIT).is_some() {
         shown.push_str("...");
     }
-    format!("\"{}\"", shown.escape_debug())
+    format!("\"{shown}\"")
 }
 
 #[cfg(test)]
@@ -629,6 +637,7 @@ mod tests {
         let shown = quoted(&"x".repeat(1000));
         assert!(shown.len() < 80, "{shown}");
         assert_eq!(quoted("a\u{7}b"), "\"a\\u{7}b\"");
+        assert_eq!(quoted("CORP\\svc"), "\"CORP\\svc\"");
     }
 
     #[test]
