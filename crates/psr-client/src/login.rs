@@ -91,17 +91,21 @@ pub fn log_in(
         }
     });
     let step1 = call_non_empty(exchange, ApiMethod::AuthenticateApiKey, &step1_body);
-    wipe_jwt(&mut step1_body);
-    let (step1, step1_url) = step1?;
+    wipe_string_at(&mut step1_body, "/credential/JsonWebToken");
+    let (mut step1, step1_url) = step1?;
 
     match classify(&step1, &step1_url)? {
-        Step::Completed => complete_login(
-            &step1,
-            &step1_url,
-            api_key.private_key().clone(),
-            None,
-            &claims.database,
-        ),
+        Step::Completed => {
+            let result = complete_login(
+                &step1,
+                &step1_url,
+                api_key.private_key().clone(),
+                None,
+                &claims.database,
+            );
+            wipe_string_at(&mut step1, "/SessionKey");
+            result
+        }
         Step::Requirement => {
             let requirement = read_requirement(&step1, &step1_url)?;
             let user_private_key = decrypt_user_key(api_key, &requirement, &step1_url)?;
@@ -113,7 +117,7 @@ pub fn log_in(
                 client,
                 &step1_url,
             )?;
-            let (step2, step2_url) = call_non_empty(
+            let (mut step2, step2_url) = call_non_empty(
                 exchange,
                 ApiMethod::AuthenticateUserKeySignatureCredential,
                 &step2_body,
@@ -124,13 +128,15 @@ pub fn log_in(
                     type_name: shorten(type_name(&step2).unwrap_or("(none)"), 200),
                 });
             }
-            complete_login(
+            let result = complete_login(
                 &step2,
                 &step2_url,
                 user_private_key,
                 Some(&requirement),
                 &claims.database,
-            )
+            );
+            wipe_string_at(&mut step2, "/SessionKey");
+            result
         }
     }
 }
@@ -151,11 +157,12 @@ fn call_non_empty(
     }
 }
 
-/// Overwrites the JWT in the step-1 body once it has been sent.
-fn wipe_jwt(body: &mut Value) {
+/// Overwrites a secret string inside a JSON value (the JWT of the step-1
+/// body, the session key of the completed answer) once it is used.
+fn wipe_string_at(value: &mut Value, pointer: &str) {
     use zeroize::Zeroize;
-    if let Some(Value::String(jwt)) = body.pointer_mut("/credential/JsonWebToken") {
-        jwt.zeroize();
+    if let Some(Value::String(text)) = value.pointer_mut(pointer) {
+        text.zeroize();
     }
 }
 

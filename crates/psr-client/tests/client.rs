@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -941,4 +942,75 @@ fn form_not_found_names_available_forms() {
     let message = error.to_string();
     assert!(message.contains("Windows Account"), "{message}");
     assert!(message.contains("AD User"), "{message}");
+}
+
+/// Starts an HTTP CONNECT proxy that tunnels to any target and records
+/// the CONNECT request lines. The thread ends with the test process.
+fn start_tunnel_proxy() -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader};
+    use std::net::{TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let recorded = seen.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let recorded = recorded.clone();
+            std::thread::spawn(move || -> std::io::Result<()> {
+                let mut reader = BufReader::new(client.try_clone()?);
+                let mut request_line = String::new();
+                reader.read_line(&mut request_line)?;
+                loop {
+                    let mut line = String::new();
+                    reader.read_line(&mut line)?;
+                    if line.trim().is_empty() {
+                        break;
+                    }
+                }
+                recorded
+                    .lock()
+                    .expect("lock")
+                    .push(request_line.trim().to_string());
+                let target = request_line
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_string();
+                let upstream = TcpStream::connect(target)?;
+                let mut client_writer = client.try_clone()?;
+                client_writer.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")?;
+                let mut upstream_reader = upstream.try_clone()?;
+                let mut upstream_writer = upstream;
+                std::thread::spawn(move || std::io::copy(&mut reader, &mut upstream_writer));
+                std::io::copy(&mut upstream_reader, &mut client_writer)?;
+                Ok(())
+            });
+        }
+    });
+    (port, seen)
+}
+
+#[test]
+fn explicit_proxy_tunnels_requests() {
+    let mut vault = Vault::new(KeyKind::Ecc);
+    let mocks = happy_path(&mut vault, PASSWORD.as_bytes());
+    let (proxy_port, seen) = start_tunnel_proxy();
+    let mut config = vault.config();
+    config.proxy = ProxySetting::Url(format!("http://127.0.0.1:{proxy_port}"));
+
+    let credential = run_with(&vault, &config, "CORP\\svc-backup")
+        .expect("lookup succeeds")
+        .expect("entry found");
+
+    assert_eq!(credential.password.expose_secret(), PASSWORD);
+    let target = vault.server.host_with_port();
+    let connects = seen.lock().expect("lock").clone();
+    assert!(!connects.is_empty(), "the proxy saw no request");
+    assert!(
+        connects
+            .iter()
+            .all(|line| line.starts_with(&format!("CONNECT {target} "))),
+        "{connects:?}"
+    );
+    mocks.assert();
 }

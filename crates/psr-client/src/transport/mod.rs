@@ -473,6 +473,108 @@ fn server_exception(url: &str, content_type: Option<&str>, body: &[u8]) -> Error
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::TcpListener;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    /// Starts an HTTP server that closes its first connection without an
+    /// answer and answers `7` on later ones. Returns the port and the
+    /// number of accepted connections.
+    fn flaky_server() -> (u16, Arc<AtomicUsize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counter = accepted.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+                    drop(stream);
+                    continue;
+                }
+                let _ = answer(stream);
+            }
+        });
+        (port, accepted)
+    }
+
+    fn answer(mut stream: std::net::TcpStream) -> std::io::Result<()> {
+        let mut reader = BufReader::new(stream.try_clone()?);
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line)?;
+            if line.trim().is_empty() {
+                break;
+            }
+            if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = value.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body)?;
+        stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nConnection: close\r\n\r\n7")
+    }
+
+    fn client(port: u16) -> HttpClient {
+        HttpClient::new(&ClientConfig {
+            url: format!("http://127.0.0.1:{port}/api/"),
+            allow_insecure_http: true,
+            proxy: crate::ProxySetting::None,
+            ..ClientConfig::default()
+        })
+        .expect("client")
+    }
+
+    #[test]
+    fn dropped_connection_is_retried_for_reads() {
+        let (port, accepted) = flaky_server();
+        let deadline = Deadline::after(Duration::from_secs(5));
+
+        let value = client(port)
+            .call(
+                ApiMethod::GetContainerCount,
+                &serde_json::json!({}),
+                None,
+                &deadline,
+            )
+            .expect("the retry succeeds");
+
+        assert_eq!(value, Some(serde_json::json!(7)));
+        assert_eq!(accepted.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn dropped_connection_is_final_for_secret_reads() {
+        let (port, accepted) = flaky_server();
+        let deadline = Deadline::after(Duration::from_secs(5));
+
+        let result = client(port).call(
+            ApiMethod::GetContainerItemWithSecretValue,
+            &serde_json::json!({}),
+            None,
+            &deadline,
+        );
+
+        assert!(matches!(result, Err(Error::Connect { .. })), "{result:?}");
+        assert_eq!(accepted.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn expired_deadline_sends_nothing() {
+        let (port, accepted) = flaky_server();
+        let deadline = Deadline::after(Duration::ZERO);
+
+        let result = client(port).call(
+            ApiMethod::GetContainerCount,
+            &serde_json::json!({}),
+            None,
+            &deadline,
+        );
+
+        assert!(matches!(result, Err(Error::Timeout { .. })), "{result:?}");
+        assert_eq!(accepted.load(Ordering::SeqCst), 0);
+    }
 
     const URL: &str = "https://pws.example.test/api/WebService/GetContainerList";
 

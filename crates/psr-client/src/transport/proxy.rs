@@ -172,6 +172,27 @@ mod tests {
         );
     }
 
+    /// The only test that sets proxy variables, so no other test observes
+    /// them.
+    #[test]
+    fn environment_proxy_respects_no_proxy() {
+        let base = "https://pws.example.com/api/";
+        std::env::set_var("HTTPS_PROXY", "proxy.example.com:3128");
+        std::env::set_var("NO_PROXY", ".internal.test");
+        let proxied = select_proxy(&ProxySetting::FromEnvironment, base, "pws.example.com");
+        let excluded = select_proxy(
+            &ProxySetting::FromEnvironment,
+            "https://pws.internal.test/api/",
+            "pws.internal.test",
+        );
+        std::env::remove_var("HTTPS_PROXY");
+        std::env::remove_var("NO_PROXY");
+
+        let proxy = proxied.expect("valid proxy").expect("a proxy");
+        assert_eq!(proxy.host(), "proxy.example.com");
+        assert!(matches!(excluded, Ok(None)), "{excluded:?}");
+    }
+
     #[test]
     fn loopback_hosts_bypass_environment_proxy() {
         let result = select_proxy(
