@@ -174,13 +174,17 @@ fn parse_claims(jwt: &str) -> Result<ApiKeyClaims, ApiKeyError> {
     let payload: Map<String, Value> = serde_json::from_slice(&json)
         .map_err(|_| ApiKeyError::MalformedJwt("payload is not a JSON object"))?;
 
+    let username = text_claim(&payload, "usrn")?;
+    let database = text_claim(&payload, "dbn")?;
+    let issued_at = time_claim(&payload, "iat")?;
+    let expires_at = time_claim(&payload, "exp")?;
     let access_rights_text = text_claim(&payload, "acr")?;
     let access_scopes_text = text_claim(&payload, "acs")?;
     Ok(ApiKeyClaims {
-        username: text_claim(&payload, "usrn")?,
-        database: text_claim(&payload, "dbn")?,
-        issued_at: time_claim(&payload, "iat")?,
-        expires_at: time_claim(&payload, "exp")?,
+        username,
+        database,
+        issued_at,
+        expires_at,
         access_rights: flags(&access_rights_text, "acr", ACCESS_RIGHTS)?,
         access_scopes: flags(&access_scopes_text, "acs", ACCESS_SCOPES)?,
         access_rights_text,
@@ -240,4 +244,232 @@ fn flags(text: &str, claim: &'static str, table: &[(&str, u32)]) -> Result<u32, 
         });
     }
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+    use serde_json::json;
+
+    use super::*;
+    use crate::base64::encode;
+
+    const PRIVATE_KEY: &[u8] = &[0x93, 0xC4, 0x42, 1, 2, 3];
+
+    fn jwt(payload: &Value) -> String {
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS512","typ":"JWT"}"#);
+        let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(payload).unwrap());
+        format!("{header}.{body}.c2lnbmF0dXJl")
+    }
+
+    fn claims() -> Value {
+        json!({
+            "usrn": "max.muster",
+            "dbn": "PSR_Production",
+            "iat": 1_767_225_600,
+            "exp": 1_798_761_600,
+            "acr": "ReadWrite",
+            "acs": "Passwords, Forms",
+        })
+    }
+
+    fn key_with(payload: &Value) -> String {
+        format!("{}:{}", jwt(payload), encode(PRIVATE_KEY))
+    }
+
+    fn with_claim(name: &str, value: Value) -> Value {
+        let mut payload = claims();
+        payload[name] = value;
+        payload
+    }
+
+    fn without_claim(name: &str) -> Value {
+        let mut payload = claims();
+        payload.as_object_mut().unwrap().remove(name);
+        payload
+    }
+
+    #[test]
+    fn parse_reads_claims_and_private_key() {
+        let key = ApiKey::parse(&key_with(&claims())).expect("valid");
+        let claims = key.claims();
+        assert_eq!(claims.username, "max.muster");
+        assert_eq!(claims.database, "PSR_Production");
+        assert_eq!(claims.issued_at, 1_767_225_600);
+        assert_eq!(claims.expires_at, 1_798_761_600);
+        assert_eq!(claims.access_rights, access::RIGHT_READ_WRITE);
+        assert_eq!(
+            claims.access_scopes,
+            access::SCOPE_PASSWORDS | access::SCOPE_FORMS
+        );
+        assert_eq!(claims.access_rights_text, "ReadWrite");
+        assert_eq!(claims.access_scopes_text, "Passwords, Forms");
+        assert_eq!(key.private_key().expose_secret(), PRIVATE_KEY);
+        assert_eq!(key.jwt().expose_secret(), jwt(&self::claims()));
+    }
+
+    #[test]
+    fn parse_trims_surrounding_whitespace() {
+        let text = format!("  {}\r\n", key_with(&claims()));
+        assert!(ApiKey::parse(&text).is_ok());
+    }
+
+    #[test]
+    fn parse_accepts_private_key_without_padding() {
+        let text = format!(
+            "{}:{}",
+            jwt(&claims()),
+            encode(PRIVATE_KEY).trim_end_matches('=')
+        );
+        let key = ApiKey::parse(&text).expect("valid");
+        assert_eq!(key.private_key().expose_secret(), PRIVATE_KEY);
+    }
+
+    #[test]
+    fn parse_rejects_separator_errors() {
+        let jwt = jwt(&claims());
+        assert_eq!(ApiKey::parse("").err(), Some(ApiKeyError::Empty));
+        assert_eq!(ApiKey::parse(" \n").err(), Some(ApiKeyError::Empty));
+        assert_eq!(
+            ApiKey::parse(&jwt).err(),
+            Some(ApiKeyError::MissingSeparator)
+        );
+        let two = format!("{jwt}:{}:extra", encode(PRIVATE_KEY));
+        assert_eq!(ApiKey::parse(&two).err(), Some(ApiKeyError::ExtraSeparator));
+    }
+
+    #[test]
+    fn parse_rejects_bad_private_key_part() {
+        let jwt = jwt(&claims());
+        assert_eq!(
+            ApiKey::parse(&format!("{jwt}:")).err(),
+            Some(ApiKeyError::MalformedPrivateKey)
+        );
+        assert_eq!(
+            ApiKey::parse(&format!("{jwt}:not*base64")).err(),
+            Some(ApiKeyError::MalformedPrivateKey)
+        );
+    }
+
+    #[test]
+    fn parse_rejects_malformed_jwt() {
+        let private = encode(PRIVATE_KEY);
+        for jwt in [
+            "",
+            "onlyone",
+            "two.parts",
+            "a.b.c.d",
+            "a..c",
+            "a.!!!.c",
+            "a.e30.c",
+        ] {
+            let result = ApiKey::parse(&format!("{jwt}:{private}"));
+            assert!(result.is_err(), "JWT {jwt:?} accepted");
+        }
+        // "e30" is "{}": valid JSON, but without claims.
+        assert_eq!(
+            ApiKey::parse(&format!("a.e30.c:{private}")).err(),
+            Some(ApiKeyError::MissingClaim("usrn"))
+        );
+    }
+
+    #[test]
+    fn parse_rejects_missing_or_empty_text_claims() {
+        for name in ["usrn", "dbn", "acr", "acs"] {
+            let missing = ApiKey::parse(&key_with(&without_claim(name)));
+            assert_eq!(missing.err(), Some(ApiKeyError::MissingClaim(name)));
+            let empty = ApiKey::parse(&key_with(&with_claim(name, json!(""))));
+            assert_eq!(empty.err(), Some(ApiKeyError::MissingClaim(name)));
+            let number = ApiKey::parse(&key_with(&with_claim(name, json!(5))));
+            assert_eq!(number.err(), Some(ApiKeyError::MissingClaim(name)));
+        }
+    }
+
+    #[test]
+    fn parse_rejects_non_numeric_times() {
+        for name in ["iat", "exp"] {
+            for value in [json!("1767225600"), json!(null), json!(true)] {
+                let result = ApiKey::parse(&key_with(&with_claim(name, value.clone())));
+                assert!(
+                    matches!(result, Err(ApiKeyError::InvalidClaim { claim, .. }) if claim == name),
+                    "{name} = {value}"
+                );
+            }
+            let missing = ApiKey::parse(&key_with(&without_claim(name)));
+            assert!(matches!(missing, Err(ApiKeyError::InvalidClaim { .. })));
+        }
+    }
+
+    #[test]
+    fn parse_truncates_fractional_times() {
+        let key =
+            ApiKey::parse(&key_with(&with_claim("iat", json!(1_767_225_600.75)))).expect("valid");
+        assert_eq!(key.claims().issued_at, 1_767_225_600);
+        let key = ApiKey::parse(&key_with(&with_claim("exp", json!(1e30))));
+        assert!(key.is_err());
+    }
+
+    #[test]
+    fn flag_texts_need_exact_separator() {
+        let ok = |acs: &str| ApiKey::parse(&key_with(&with_claim("acs", json!(acs))));
+        assert_eq!(
+            ok("Unrestricted").unwrap().claims().access_scopes,
+            access::SCOPE_UNRESTRICTED
+        );
+        assert_eq!(
+            ok("Passwords, Forms, Documents, OrganisationalUnits, Roles")
+                .unwrap()
+                .claims()
+                .access_scopes,
+            31
+        );
+        assert_eq!(ok("None").unwrap().claims().access_scopes, 0);
+        assert!(ok("Passwords,Forms").is_err());
+        assert!(ok("Passwords ,Forms").is_err());
+        assert!(ok("passwords").is_err());
+        assert!(ok(", ").is_err());
+        assert!(ok("Passwords, Unknown").is_err());
+    }
+
+    #[test]
+    fn access_right_names_map_to_values() {
+        for (text, value) in [
+            ("Audit", 0),
+            ("Read", 1),
+            ("ReadWrite", 3),
+            ("ReadWriteManage", 7),
+        ] {
+            let key = ApiKey::parse(&key_with(&with_claim("acr", json!(text)))).expect("valid");
+            assert_eq!(key.claims().access_rights, value, "{text}");
+        }
+    }
+
+    #[test]
+    fn unicode_claims_survive_base64url() {
+        let payload = with_claim("usrn", json!("jürgen.müller+ÄÖÜ?>>?"));
+        let key = ApiKey::parse(&key_with(&payload)).expect("valid");
+        assert_eq!(key.claims().username, "jürgen.müller+ÄÖÜ?>>?");
+    }
+
+    #[test]
+    fn debug_shows_claims_but_no_secrets() {
+        let text = key_with(&claims());
+        let key = ApiKey::parse(&text).expect("valid");
+        let debug = format!("{key:?}");
+        let (jwt, private) = text.split_once(':').unwrap();
+        assert!(debug.contains("max.muster"));
+        assert!(!debug.contains(jwt));
+        assert!(!debug.contains(jwt.split('.').nth(1).unwrap()));
+        assert!(!debug.contains(private));
+        assert!(!debug.contains("147, 196"));
+    }
+
+    #[test]
+    fn errors_never_contain_the_key() {
+        let text = format!("{}:{}:x", jwt(&claims()), encode(PRIVATE_KEY));
+        let message = ApiKey::parse(&text).unwrap_err().to_string();
+        assert!(!message.contains(&jwt(&claims())));
+        assert!(!message.contains(&encode(PRIVATE_KEY)));
+    }
 }

@@ -154,3 +154,87 @@ mod tests {
         assert_eq!(csrf_timestamp(time), "1969-12-31T23:59:59.999Z");
     }
 }
+
+#[cfg(test)]
+mod signing_tests {
+    use super::*;
+    use crate::keys::{generate_ecc_key_pair, generate_rsa_key_pair};
+
+    const SESSION: &str = "5f0e7c7e-2b59-4c1a-9c55-0d1f3a6e9b21";
+    const TIME: &str = "2026-04-23T12:34:56.789Z";
+
+    #[test]
+    fn ecc_header_value_verifies() {
+        let pair = generate_ecc_key_pair();
+        let header =
+            csrf_header_value(SESSION, TIME, pair.private_key.expose_secret()).expect("signs");
+        let token =
+            verify_csrf_header_value(header.expose_secret(), &pair.public_key).expect("verifies");
+        assert_eq!(token.session_id, SESSION);
+        assert_eq!(token.timestamp, TIME);
+    }
+
+    #[test]
+    fn rsa_header_value_is_deterministic() {
+        let pair = generate_rsa_key_pair(1024).expect("generate RSA key");
+        let private = pair.private_key.expose_secret();
+        let first = csrf_header_value(SESSION, TIME, private).expect("signs");
+        let second = csrf_header_value(SESSION, TIME, private).expect("signs");
+        assert_eq!(first, second);
+        assert!(verify_csrf_header_value(first.expose_secret(), &pair.public_key).is_some());
+    }
+
+    #[test]
+    fn header_value_layout() {
+        let pair = generate_ecc_key_pair();
+        let header =
+            csrf_header_value(SESSION, TIME, pair.private_key.expose_secret()).expect("signs");
+        let csrf =
+            String::from_utf8(decode_lenient(header.expose_secret().as_bytes()).unwrap()).unwrap();
+        let parts: Vec<&str> = csrf.split(';').collect();
+        assert_eq!(parts.len(), 3);
+        assert_eq!(decode_lenient(parts[0].as_bytes()).unwrap().len(), 132);
+        assert_eq!(parts[1], SESSION);
+        assert_eq!(parts[2], TIME);
+    }
+
+    #[test]
+    fn changed_session_or_time_does_not_verify() {
+        let pair = generate_ecc_key_pair();
+        let header =
+            csrf_header_value(SESSION, TIME, pair.private_key.expose_secret()).expect("signs");
+        let csrf =
+            String::from_utf8(decode_lenient(header.expose_secret().as_bytes()).unwrap()).unwrap();
+        for changed in [
+            csrf.replace(SESSION, "other-session"),
+            csrf.replace(TIME, "2026-04-23T12:34:56.790Z"),
+        ] {
+            let value = encode(changed.as_bytes());
+            assert_eq!(verify_csrf_header_value(&value, &pair.public_key), None);
+        }
+    }
+
+    #[test]
+    fn malformed_header_values_do_not_verify() {
+        let pair = generate_ecc_key_pair();
+        for value in [
+            "",
+            "not base64!",
+            &encode(b"no separators"),
+            &encode(b"a;b"),
+        ] {
+            assert_eq!(verify_csrf_header_value(value, &pair.public_key), None);
+        }
+    }
+
+    #[test]
+    fn signed_message_is_base64_of_hex_digest() {
+        let message = signed_message("s", "t");
+        assert_eq!(message.len(), 88);
+        let hex = decode_lenient(&message).unwrap();
+        assert_eq!(hex.len(), 64);
+        assert!(hex
+            .iter()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c)));
+    }
+}

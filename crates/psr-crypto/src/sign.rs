@@ -85,3 +85,113 @@ fn ecdsa_prehash(data: &[u8]) -> [u8; ECC_COMPONENT_LEN] {
     prehash[ECC_COMPONENT_LEN - digest.len()..].copy_from_slice(&digest);
     prehash
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::OnceLock;
+
+    use super::*;
+    use crate::keys::{generate_ecc_key_pair, generate_rsa_key_pair, KeyPair};
+
+    fn rsa_pair() -> &'static KeyPair {
+        static PAIR: OnceLock<KeyPair> = OnceLock::new();
+        PAIR.get_or_init(|| generate_rsa_key_pair(1024).expect("generate RSA key"))
+    }
+
+    /// DER encoding of a raw `r || s` signature.
+    fn to_der(raw: &[u8]) -> Vec<u8> {
+        let integer = |value: &[u8]| {
+            let first = value
+                .iter()
+                .position(|&byte| byte != 0)
+                .unwrap_or(value.len() - 1);
+            let mut body = value[first..].to_vec();
+            if body[0] & 0x80 != 0 {
+                body.insert(0, 0);
+            }
+            [&[0x02, body.len() as u8][..], &body].concat()
+        };
+        let body = [integer(&raw[..66]), integer(&raw[66..])].concat();
+        [&[0x30, 0x81, body.len() as u8][..], &body].concat()
+    }
+
+    #[test]
+    fn rsa_signature_is_deterministic_and_verifies() {
+        let pair = rsa_pair();
+        let first = sign(pair.private_key.expose_secret(), b"challenge").expect("signs");
+        let second = sign(pair.private_key.expose_secret(), b"challenge").expect("signs");
+        assert_eq!(first, second);
+        assert_eq!(first.len(), 128);
+        assert!(verify(&pair.public_key, b"challenge", &first));
+        assert!(!verify(&pair.public_key, b"challengE", &first));
+    }
+
+    #[test]
+    fn rsa_signature_of_wrong_length_is_invalid() {
+        let pair = rsa_pair();
+        let signature = sign(pair.private_key.expose_secret(), b"data").expect("signs");
+        let longer = [&[0u8][..], &signature].concat();
+        assert!(!verify(&pair.public_key, b"data", &longer));
+        assert!(!verify(&pair.public_key, b"data", &signature[1..]));
+        assert!(!verify(&pair.public_key, b"data", &[]));
+    }
+
+    #[test]
+    fn ecdsa_signature_is_raw_132_bytes_and_verifies() {
+        let pair = generate_ecc_key_pair();
+        let signature = sign(pair.private_key.expose_secret(), b"challenge").expect("signs");
+        assert_eq!(signature.len(), ECDSA_SIGNATURE_LEN);
+        assert!(verify(&pair.public_key, b"challenge", &signature));
+        assert!(!verify(&pair.public_key, b"other", &signature));
+    }
+
+    #[test]
+    fn ecdsa_rejects_der_and_wrong_lengths() {
+        let pair = generate_ecc_key_pair();
+        let signature = sign(pair.private_key.expose_secret(), b"data").expect("signs");
+        assert!(!verify(&pair.public_key, b"data", &to_der(&signature)));
+        assert!(!verify(&pair.public_key, b"data", &signature[..131]));
+        let longer = [&signature[..], &[0]].concat();
+        assert!(!verify(&pair.public_key, b"data", &longer));
+    }
+
+    #[test]
+    fn ecdsa_rejects_swapped_r_and_s() {
+        let pair = generate_ecc_key_pair();
+        let signature = sign(pair.private_key.expose_secret(), b"data").expect("signs");
+        let swapped = [&signature[66..], &signature[..66]].concat();
+        assert!(!verify(&pair.public_key, b"data", &swapped));
+    }
+
+    #[test]
+    fn verify_rejects_private_key_and_unknown_keys() {
+        let pair = generate_ecc_key_pair();
+        let signature = sign(pair.private_key.expose_secret(), b"data").expect("signs");
+        assert!(!verify(
+            pair.private_key.expose_secret(),
+            b"data",
+            &signature
+        ));
+        assert!(!verify(&[0; 32], b"data", &signature));
+    }
+
+    #[test]
+    fn sign_rejects_public_and_unknown_keys() {
+        let pair = generate_ecc_key_pair();
+        assert_eq!(
+            sign(&pair.public_key, b"data"),
+            Err(KeyError::UnknownKeyType)
+        );
+        assert_eq!(sign(&[1; 32], b"data"), Err(KeyError::UnknownKeyType));
+        assert_eq!(
+            sign(&rsa_pair().public_key, b"data"),
+            Err(KeyError::NotPrivateKey)
+        );
+    }
+
+    #[test]
+    fn sign_rejects_raw_xml_like_the_vendor_clients() {
+        let xml = crate::base64::decode_lenient(rsa_pair().private_key.expose_secret()).unwrap();
+        assert_eq!(sign(&xml, b"data"), Err(KeyError::UnknownKeyType));
+    }
+}

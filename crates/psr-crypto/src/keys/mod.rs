@@ -112,7 +112,7 @@ pub(crate) enum PublicKey {
 
 /// A parsed private key.
 pub(crate) enum PrivateKey {
-    Rsa(rsa::RsaPrivateKey),
+    Rsa(Box<rsa::RsaPrivateKey>),
     Ecc(p521::SecretKey),
 }
 
@@ -127,7 +127,9 @@ pub(crate) fn parse_public_key(key: &[u8]) -> Result<PublicKey, KeyError> {
 /// Parses a private key whose type is found by detection.
 pub(crate) fn parse_private_key(key: &[u8]) -> Result<PrivateKey, KeyError> {
     match detect(key, Half::Private).ok_or(KeyError::UnknownKeyType)? {
-        (KeyType::Rsa, bytes) => rsa_xml::parse_private(&bytes).map(PrivateKey::Rsa),
+        (KeyType::Rsa, bytes) => {
+            rsa_xml::parse_private(&bytes).map(|key| PrivateKey::Rsa(Box::new(key)))
+        }
         (KeyType::Ecc, bytes) => ecc::parse_private(&bytes).map(PrivateKey::Ecc),
     }
 }

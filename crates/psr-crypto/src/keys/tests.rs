@@ -17,7 +17,7 @@ fn xml_of(pf_text: &[u8]) -> String {
 fn element_len(xml: &str, name: &str) -> usize {
     let start = xml.find(&format!("<{name}>")).expect("element present") + name.len() + 2;
     let end = start + xml[start..].find(&format!("</{name}>")).expect("closed");
-    decode_lenient(xml[start..end].as_bytes())
+    decode_lenient(&xml.as_bytes()[start..end])
         .expect("base64")
         .len()
 }
@@ -166,7 +166,7 @@ fn rsa_parser_rejects_inconsistent_numbers() {
     let xml = xml_of(rsa_pair().private_key.expose_secret());
     let start = xml.find("<P>").unwrap() + 3;
     let end = xml.find("</P>").unwrap();
-    let mut p = decode_lenient(xml[start..end].as_bytes()).unwrap();
+    let mut p = decode_lenient(&xml.as_bytes()[start..end]).unwrap();
     let last = p.len() - 1;
     p[last] ^= 2;
     let broken = format!("{}{}{}", &xml[..start], encode(&p), &xml[end..]);
