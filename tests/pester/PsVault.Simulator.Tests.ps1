@@ -159,6 +159,31 @@ Describe 'PsVault against the simulator' -Skip:$binariesMissing {
                 Should -Throw -ErrorId 'VaultConnectionFailed'
         }
 
+        It 'stops with VaultConnectionFailed when the server does not answer in time' {
+            $hangFolder = Join-Path -Path $TestDrive -ChildPath 'hanging-simulator'
+            $null = New-Item -Path $hangFolder -ItemType Directory -Force
+            $hangArguments = @{
+                SimulatorPath  = Get-TestBinaryPath -Name 'psr-sim' -EnvironmentVariable 'PSR_SIM_BINARY'
+                FixturePath    = Join-Path -Path (Join-Path -Path $PSScriptRoot -ChildPath 'fixtures') -ChildPath 'module.json'
+                WorkFolder     = $hangFolder
+                ExtraArguments = @('--fault', '*:hang')
+            }
+            $hanging = Start-TestSimulator @hangArguments
+            try {
+                $hangingKey = ConvertTo-TestSecureString -Text $hanging.ApiKeys['nps-svc/nps']
+                $started = [System.Diagnostics.Stopwatch]::StartNew()
+
+                # psvault gives up at its own deadline, well before the
+                # module's kill after TimeoutSec plus 15 seconds.
+                { Get-VaultCredential -ApiUrl $hanging.Url -ApiKey $hangingKey -CaFile $hanging.CertificatePath -Identity 'CORP\svc_sql' -TimeoutSec 2 } |
+                    Should -Throw -ErrorId 'VaultConnectionFailed'
+                $started.Elapsed.TotalSeconds | Should -BeLessThan 15
+            }
+            finally {
+                Stop-TestSimulator -Simulator $hanging
+            }
+        }
+
         It 'fills the NPS credential for the activity session account' {
             $options = @{
                 Connector       = @{ Options = [pscustomobject]@{ apiUrl = $simulator.Url; skipCertificateCheck = $false } }

@@ -125,6 +125,8 @@ function Start-TestSimulator {
         [Parameter(Mandatory)]
         [string] $WorkFolder,
 
+        [string[]] $ExtraArguments = @(),
+
         [int] $StartTimeoutSec = 60
     )
 
@@ -138,6 +140,9 @@ function Start-TestSimulator {
     # Windows PowerShell 5.1, so the paths are quoted here.
     $arguments = '--fixture "{0}" --tls --cert-out "{1}" --api-keys-out "{2}" --port-file "{3}"' -f @(
         $FixturePath, $certificatePath, $apiKeysPath, $portPath)
+    foreach ($extra in $ExtraArguments) {
+        $arguments += ' "{0}"' -f $extra
+    }
     $startArguments = @{
         FilePath               = $SimulatorPath
         ArgumentList           = $arguments
