@@ -13,7 +13,7 @@ use crate::error::Error;
 /// without a server.
 pub trait Exchange {
     /// Sends one call with the argument object `body` (ignored for GET
-    /// methods) and returns the parsed JSON answer, `None` for an empty
+    /// methods) and returns the parsed JSON response, `None` for an empty
     /// body or JSON `null`.
     fn call(&mut self, method: ApiMethod, body: &Value) -> Result<Option<Value>, Error>;
 
@@ -101,7 +101,7 @@ impl ApiMethod {
     }
 
     /// Tells whether the request may be repeated after a failed connection
-    /// or a 502/503 answer.
+    /// or a 502/503 response.
     ///
     /// Login steps are not repeatable because a challenge is valid once.
     /// `GetContainerItemWithSecretValue` is not repeatable because every

@@ -97,7 +97,7 @@ impl TlsOptions {
             .collect();
         let invalid = |reason: &str| Error::InvalidConfig {
             setting: "pinSha256",
-            reason: format!("'{text}' {reason}; expected 64 hexadecimal digits"),
+            reason: format!("'{text}' {reason}. Expected 64 hexadecimal digits"),
         };
         if digits.len() != 64 {
             return Err(invalid("has the wrong length"));
@@ -200,7 +200,9 @@ impl DomainAlias {
     pub fn parse(text: &str) -> Result<DomainAlias, Error> {
         let invalid = |reason: &str| Error::InvalidConfig {
             setting: "domainAliases",
-            reason: format!("'{text}' {reason}; expected DNS=NETBIOS, e.g. corp.example.com=CORP"),
+            reason: format!(
+                "'{text}' {reason}. Expected DNS=NETBIOS, such as corp.example.com=CORP"
+            ),
         };
         let (dns_name, netbios_name) = text.split_once('=').ok_or_else(|| invalid("has no '='"))?;
         let dns_name = dns_name.trim();

@@ -23,7 +23,7 @@ pub enum ErrorClass {
     NotReleasable,
     /// DNS, connection, proxy, TLS or timeout failure (exit 6).
     Connection,
-    /// The server answered with an error or with data this client cannot
+    /// The server responded with an error or with data this client cannot
     /// use (exit 7).
     Server,
 }
@@ -156,7 +156,7 @@ pub enum Error {
         access_scopes: String,
     },
 
-    /// The server answered the login with `AuthenticationResultLoginFailed`
+    /// The server responded to the login with `AuthenticationResultLoginFailed`
     /// and no lock information.
     #[error("login refused by {url}. Check that the API key is still valid and not revoked")]
     LoginRejected {
@@ -164,7 +164,7 @@ pub enum Error {
         url: String,
     },
 
-    /// The server answered the login with `AuthenticationResultLoginFailed`
+    /// The server responded to the login with `AuthenticationResultLoginFailed`
     /// and a `LoginLock` object: the account is locked.
     #[error(
         "login refused by {url}: the account is locked ({lock}). Ask an administrator to unlock it"
@@ -176,7 +176,7 @@ pub enum Error {
         lock: String,
     },
 
-    /// The login answer has a `$type` this client does not handle, for
+    /// The login response has a `$type` this client does not handle, for
     /// example a multi-factor requirement.
     #[error(
         "unexpected login result '{type_name}' from {url}. API-key logins expect a user key \
@@ -204,7 +204,7 @@ pub enum Error {
 
     /// HTTP 401 or exception code 1300004: the session or API key is not
     /// accepted.
-    #[error("{url} answered 401 Unauthorized. The API key or session is not accepted: check the key and log in again")]
+    #[error("{url} returned 401 Unauthorized. The API key or session is not accepted: check the key and log in again")]
     Unauthorized {
         /// The request URL.
         url: String,
@@ -212,7 +212,7 @@ pub enum Error {
 
     /// HTTP 403 or exception code 1300007: the API key's rights or scopes
     /// do not allow the call.
-    #[error("{url} answered 403 Forbidden. The API key's access rights or scopes do not allow this call")]
+    #[error("{url} returned 403 Forbidden. The API key's access rights or scopes do not allow this call")]
     Forbidden {
         /// The request URL.
         url: String,
@@ -299,7 +299,7 @@ pub enum Error {
 
     /// The overall deadline for the lookup passed before the request
     /// finished.
-    #[error("{url} did not answer within the deadline of {:.1} s for the whole lookup. Raise the timeout or check the server", timeout.as_secs_f64())]
+    #[error("{url} did not respond within the deadline of {:.1} s for the whole lookup. Raise the timeout or check the server", timeout.as_secs_f64())]
     Timeout {
         /// The request URL.
         url: String,
@@ -319,7 +319,7 @@ pub enum Error {
     },
 
     /// HTTP 502 or 503: the web tier cannot reach the application server.
-    #[error("{url} answered {status}: the Password Secure application server is unreachable or busy. Try again later")]
+    #[error("{url} returned {status}: the Password Secure application server is unreachable or busy. Try again later")]
     ServerUnavailable {
         /// The request URL.
         url: String,
@@ -328,7 +328,7 @@ pub enum Error {
     },
 
     /// Any status other than 200, 401, 403, 500, 502 and 503.
-    #[error("{url} answered with unexpected HTTP status {status}{}", location.as_deref().map(|l| format!(" (redirect to {l}; configure that URL instead)")).unwrap_or_default())]
+    #[error("{url} returned unexpected HTTP status {status}{}", location.as_deref().map(|l| format!(", a redirect to {l}. Configure that URL instead")).unwrap_or_default())]
     UnexpectedStatus {
         /// The request URL.
         url: String,
@@ -448,7 +448,7 @@ impl Error {
     }
 
     /// Tells whether an idempotent request may be sent again after this
-    /// error: a failed connection or a 502/503 answer.
+    /// error: a failed connection or a 502/503 response.
     pub(crate) fn is_retryable(&self) -> bool {
         matches!(
             self,

@@ -29,10 +29,12 @@
 //! The crate logs with `tracing`:
 //!
 //! * debug: each request's method name, HTTP status, elapsed time and
-//!   session id; login, search and logout milestones with ids and counts;
-//!   role keys and right keys that do not decrypt (by legitimate id).
+//!   session id. Login, search and logout milestones with ids and counts.
+//!   Role keys and right keys that do not decrypt, by legitimate id.
 //! * info: retries of idempotent requests.
-//! * warn: every TLS handshake with certificate checks disabled.
+//! * warn: every TLS handshake with certificate checks disabled, a skip
+//!   option ignored because pins are set, and several forms with the
+//!   configured name.
 //!
 //! No level ever receives a request or response body, a header value, the
 //! API key or its JWT, a session key, a CSRF value, a private key or a

@@ -141,7 +141,7 @@ pub fn log_in(
     }
 }
 
-/// Sends a login step and returns its answer with the URL used.
+/// Sends a login step and returns its response with the URL used.
 fn call_non_empty(
     exchange: &mut dyn Exchange,
     method: ApiMethod,
@@ -149,16 +149,16 @@ fn call_non_empty(
 ) -> Result<(Value, String), Error> {
     let url = exchange.url_for(method);
     match exchange.call(method, body)? {
-        Some(answer) => Ok((answer, url)),
+        Some(response) => Ok((response, url)),
         None => Err(Error::UnexpectedResponse {
             url,
-            detail: "the login answer is empty".to_string(),
+            detail: "the login response is empty".to_string(),
         }),
     }
 }
 
 /// Overwrites a secret string inside a JSON value (the JWT of the step-1
-/// body, the session key of the completed answer) once it is used.
+/// body, the session key of the completed response) once it is used.
 fn wipe_string_at(value: &mut Value, pointer: &str) {
     use zeroize::Zeroize;
     if let Some(Value::String(text)) = value.pointer_mut(pointer) {
@@ -171,23 +171,23 @@ enum Step {
     Completed,
 }
 
-/// Classifies an authentication answer by the substring of its `$type`.
-fn classify(answer: &Value, url: &str) -> Result<Step, Error> {
-    if !answer.is_object() {
+/// Classifies an authentication response by the substring of its `$type`.
+fn classify(response: &Value, url: &str) -> Result<Step, Error> {
+    if !response.is_object() {
         return Err(Error::UnexpectedResponse {
             url: url.to_string(),
-            detail: "the login answer is not a JSON object".to_string(),
+            detail: "the login response is not a JSON object".to_string(),
         });
     }
-    if type_contains(answer, REQUIREMENT_TYPE) {
+    if type_contains(response, REQUIREMENT_TYPE) {
         return Ok(Step::Requirement);
     }
-    if type_contains(answer, COMPLETED_TYPE) {
+    if type_contains(response, COMPLETED_TYPE) {
         return Ok(Step::Completed);
     }
-    if type_contains(answer, LOGIN_FAILED_TYPE) {
+    if type_contains(response, LOGIN_FAILED_TYPE) {
         return Err(
-            match answer.get("LoginLock").filter(|lock| !lock.is_null()) {
+            match response.get("LoginLock").filter(|lock| !lock.is_null()) {
                 Some(lock) => Error::LoginLocked {
                     url: url.to_string(),
                     lock: shorten(&lock.to_string(), 300),
@@ -199,23 +199,23 @@ fn classify(answer: &Value, url: &str) -> Result<Step, Error> {
         );
     }
     // Without a `$type`, an `IsCompleted` flag still marks a finished login.
-    if type_name(answer).is_none() && answer.get("IsCompleted") == Some(&Value::Bool(true)) {
+    if type_name(response).is_none() && response.get("IsCompleted") == Some(&Value::Bool(true)) {
         return Ok(Step::Completed);
     }
     Err(Error::UnexpectedAuthenticationResult {
         url: url.to_string(),
-        type_name: shorten(type_name(answer).unwrap_or("(none)"), 200),
+        type_name: shorten(type_name(response).unwrap_or("(none)"), 200),
     })
 }
 
-fn read_requirement(answer: &Value, url: &str) -> Result<SignatureRequirement, Error> {
+fn read_requirement(response: &Value, url: &str) -> Result<SignatureRequirement, Error> {
     let missing = |member: &str| Error::UnexpectedResponse {
         url: url.to_string(),
         detail: format!("the signature requirement has no {member}"),
     };
-    let encryption_version = match answer.get("EncryptionVersion") {
+    let encryption_version = match response.get("EncryptionVersion") {
         None | Some(Value::Null) => 0,
-        Some(_) => int_member(answer, "EncryptionVersion")
+        Some(_) => int_member(response, "EncryptionVersion")
             .ok_or_else(|| missing("integer EncryptionVersion"))?,
     };
     if !(0..=1).contains(&encryption_version) {
@@ -227,17 +227,17 @@ fn read_requirement(answer: &Value, url: &str) -> Result<SignatureRequirement, E
         });
     }
     Ok(SignatureRequirement {
-        session_id: non_empty_str(answer, "SessionId")
+        session_id: non_empty_str(response, "SessionId")
             .ok_or_else(|| missing("SessionId"))?
             .to_string(),
-        challenge: non_empty_str(answer, "Challenge")
+        challenge: non_empty_str(response, "Challenge")
             .ok_or_else(|| missing("Challenge"))?
             .to_string(),
-        challenge_signature: answer
+        challenge_signature: response
             .get("ChallengeSignature")
             .cloned()
             .unwrap_or(Value::Null),
-        user_key: non_empty_str(answer, "UserKey").map(str::to_string),
+        user_key: non_empty_str(response, "UserKey").map(str::to_string),
         encryption_version,
     })
 }
@@ -411,13 +411,13 @@ mod tests {
 
     #[test]
     fn requirement_rejects_unknown_encryption_version() {
-        let answer = json!({"$type": REQUIREMENT_TYPE, "SessionId": "s", "Challenge": "AA==", "EncryptionVersion": 2});
+        let response = json!({"$type": REQUIREMENT_TYPE, "SessionId": "s", "Challenge": "AA==", "EncryptionVersion": 2});
         assert!(matches!(
-            read_requirement(&answer, "u"),
+            read_requirement(&response, "u"),
             Err(Error::UnexpectedResponse { .. })
         ));
-        let answer = json!({"$type": REQUIREMENT_TYPE, "SessionId": "s", "Challenge": "AA=="});
-        let requirement = read_requirement(&answer, "u").expect("valid");
+        let response = json!({"$type": REQUIREMENT_TYPE, "SessionId": "s", "Challenge": "AA=="});
+        let requirement = read_requirement(&response, "u").expect("valid");
         assert_eq!(requirement.encryption_version, 0);
         assert!(requirement.user_key.is_none());
     }

@@ -51,9 +51,8 @@ pub struct FormInfo {
     pub username_field: FormField,
     /// The password field.
     pub password_field: FormField,
-    /// Why forms could not be listed, when entries are recognised by
-    /// `Info.BaseContainerName` and fields by label instead (fallback
-    /// mode).
+    /// Reason the form list was unavailable, set in fallback mode. Entries
+    /// are then recognised by `Info.BaseContainerName` and fields by label.
     pub fallback_reason: Option<String>,
 }
 
@@ -234,8 +233,8 @@ fn list_containers(
         }
         let body =
             json!({"containerType": container_type, "filter": Value::Object(filter.clone())});
-        let answer = exchange.call(ApiMethod::GetContainerList, &body)?;
-        let batch = match answer {
+        let response = exchange.call(ApiMethod::GetContainerList, &body)?;
+        let batch = match response {
             None => Vec::new(),
             Some(Value::Array(batch)) => batch,
             Some(_) => {
@@ -266,10 +265,11 @@ fn list_containers(
 
 /// Fills the content search of a default filter in place.
 ///
-/// The first group that is a content group (by `$type` or by having a
-/// `SearchList`) gets `SearchList[0].Search` set and activated when the
-/// text has at least 3 characters; shorter text leaves it inactive. A
-/// filter without a content group gets one appended, `$type` first.
+/// The first content group (by `$type`, or by having a `SearchList`) gets
+/// `SearchList[0].Search` set and activated when the text has at least 3
+/// characters, because the server rejects shorter searches. Shorter text
+/// leaves the search inactive. A filter without a content group gets one
+/// appended, with `$type` as its first member.
 pub(crate) fn set_content_search(filter: &mut Map<String, Value>, text: &str) {
     let text = text.trim();
     let active = text.chars().count() >= MIN_SEARCH_CHARS;

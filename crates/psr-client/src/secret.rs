@@ -43,10 +43,10 @@ impl DataRight {
     }
 }
 
-/// Parses the answer of `GetLegitimateDataRights`. An empty answer means
+/// Parses the response of `GetLegitimateDataRights`. An empty response means
 /// no rights; rights without a `LegitimateId` are skipped.
-pub fn parse_rights(answer: Option<&Value>, url: &str) -> Result<Vec<DataRight>, Error> {
-    let rights = match answer {
+pub fn parse_rights(response: Option<&Value>, url: &str) -> Result<Vec<DataRight>, Error> {
+    let rights = match response {
         None => return Ok(Vec::new()),
         Some(Value::Array(rights)) => rights,
         Some(_) => {
@@ -151,14 +151,18 @@ pub fn decrypt_secret_value(
     item_key: &SecretBytes,
     entry_id: &str,
 ) -> Result<SecretString, Error> {
-    let value = str_member(item, "Value").unwrap_or("");
-    if value.is_empty() {
-        return Ok(SecretString::new(String::new()));
-    }
     let decrypt_failed = || Error::DecryptFailed {
         entry_id: entry_id.to_string(),
         part: "password value",
     };
+    let value = match item.get("Value") {
+        None | Some(Value::Null) => "",
+        Some(Value::String(value)) => value.as_str(),
+        Some(_) => return Err(decrypt_failed()),
+    };
+    if value.is_empty() {
+        return Ok(SecretString::new(String::new()));
+    }
     let blob = BASE64_STANDARD
         .decode(value.trim())
         .map_err(|_| decrypt_failed())?;
@@ -301,12 +305,12 @@ mod tests {
 
     #[test]
     fn parse_rights_reads_members() {
-        let answer = json!([
+        let response = json!([
             {"$type": "R", "LegitimateId": "u", "RightKey": "AA==", "SealId": null, "SecuredData": false},
             {"$type": "R", "RightKey": "AA=="},
             {"LegitimateId": "r", "RightKey": "", "SealId": "s", "SecuredData": true}
         ]);
-        let rights = parse_rights(Some(&answer), "u").expect("valid");
+        let rights = parse_rights(Some(&response), "u").expect("valid");
         assert_eq!(rights.len(), 2);
         assert_eq!(rights[0].right_key.as_deref(), Some("AA=="));
         assert_eq!(rights[1].right_key, None);

@@ -511,7 +511,7 @@ fn session_lost_500_is_session_invalid() {
 }
 
 #[test]
-fn secret_500_no_key_code_maps_to_no_key() {
+fn secret_no_key_code_is_no_key() {
     let mut vault = Vault::new(KeyKind::Ecc);
     search_finds_entry_one(&mut vault);
     let _rights = vault.mock_rights(json!([right(
@@ -749,7 +749,7 @@ fn slow_server_stops_at_deadline() {
         .match_body(Matcher::PartialJson(json!({"containerType": 0})))
         .with_chunked_body(|writer| {
             // Small steps, so that the mock server notices the client
-            // leaving and can still answer CloseSession.
+            // leaving and can still respond to CloseSession.
             for _ in 0..40 {
                 std::thread::sleep(Duration::from_millis(100));
                 writer.write_all(b" ")?;
@@ -850,8 +850,9 @@ fn api_key_without_passwords_scope_fails_early() {
     assert!(error.to_string().contains("Passwords"), "{error}");
 }
 
-/// A configuration whose server does not exist: any request would end in
-/// a connection error, so a different error proves no request was sent.
+/// Returns a configuration whose server does not exist. Any request would
+/// end in a connection error, so a different error proves no request was
+/// sent.
 fn unreachable_config() -> ClientConfig {
     ClientConfig {
         url: "http://127.0.0.1:9/api/".to_string(),

@@ -63,12 +63,12 @@ fn forms(name: &str, bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
 }
 
 struct Scripted {
-    answers: Vec<Value>,
+    responses: Vec<Value>,
 }
 
 impl Exchange for Scripted {
     fn call(&mut self, _method: ApiMethod, _body: &Value) -> Result<Option<Value>, Error> {
-        Ok(Some(self.answers.remove(0)))
+        Ok(Some(self.responses.remove(0)))
     }
 
     fn url_for(&self, method: ApiMethod) -> String {
@@ -164,7 +164,7 @@ fn no_secret_in_logs_or_errors() {
         // The login building blocks and their Debug output.
         let scripted_vault = Vault::new(kind);
         let mut scripted = Scripted {
-            answers: vec![scripted_vault.requirement(1), scripted_vault.completed()],
+            responses: vec![scripted_vault.requirement(1), scripted_vault.completed()],
         };
         let login = log_in(
             &mut scripted,

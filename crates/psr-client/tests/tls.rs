@@ -53,7 +53,7 @@ fn issued_by_private_ca() -> ServerIdentity {
     }
 }
 
-/// Starts a TLS server on 127.0.0.1 that answers every request with 401
+/// Starts a TLS server on 127.0.0.1 that responds to every request with 401
 /// and returns its port. The thread ends with the test process.
 fn start_server(identity: &ServerIdentity) -> u16 {
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
@@ -74,13 +74,13 @@ fn start_server(identity: &ServerIdentity) -> u16 {
                 continue;
             };
             let mut tls = rustls::StreamOwned::new(connection, stream);
-            let _ = answer_unauthorized(&mut tls);
+            let _ = respond_unauthorized(&mut tls);
         }
     });
     port
 }
 
-fn answer_unauthorized(stream: &mut impl ReadWrite) -> std::io::Result<()> {
+fn respond_unauthorized(stream: &mut impl ReadWrite) -> std::io::Result<()> {
     let mut reader = BufReader::new(&mut *stream);
     let mut content_length = 0usize;
     loop {
@@ -137,7 +137,7 @@ fn config(port: u16, tls: TlsOptions) -> ClientConfig {
 
 fn attempt(config: &ClientConfig) -> Error {
     let identity = Identity::parse("CORP\\svc").expect("identity");
-    lookup(config, &api_key(), &identity, "tls test").expect_err("the server answers 401")
+    lookup(config, &api_key(), &identity, "tls test").expect_err("the server returns 401")
 }
 
 #[test]

@@ -112,16 +112,16 @@ fn decode(text: &Value, what: &str) -> Vec<u8> {
         .unwrap_or_else(|e| panic!("{what} is not base64: {e}"))
 }
 
-/// A transport that answers from a script and records the requests.
+/// A transport that returns scripted responses and records the requests.
 struct ScriptedExchange {
-    answers: VecDeque<(ApiMethod, Value)>,
+    responses: VecDeque<(ApiMethod, Value)>,
     requests: Vec<(ApiMethod, Value)>,
 }
 
 impl ScriptedExchange {
-    fn new(answers: Vec<(ApiMethod, Value)>) -> ScriptedExchange {
+    fn new(responses: Vec<(ApiMethod, Value)>) -> ScriptedExchange {
         ScriptedExchange {
-            answers: answers.into(),
+            responses: responses.into(),
             requests: Vec::new(),
         }
     }
@@ -134,13 +134,13 @@ impl ScriptedExchange {
 impl Exchange for ScriptedExchange {
     fn call(&mut self, method: ApiMethod, body: &Value) -> Result<Option<Value>, Error> {
         self.requests.push((method, body.clone()));
-        let (expected, answer) = self
-            .answers
+        let (expected, response) = self
+            .responses
             .pop_front()
             .unwrap_or_else(|| panic!("unexpected extra call of {}", method.name()));
         assert_eq!(expected, method, "calls out of order");
         // Serialise the vector's JSON and parse it as a real body would be.
-        let bytes = serde_json::to_vec(&answer).expect("serialise answer");
+        let bytes = serde_json::to_vec(&response).expect("serialise response");
         parse_response_body(&self.url_for(method), &bytes)
     }
 

@@ -113,7 +113,7 @@ impl HttpClient {
     ///
     /// Session headers go only to `WebService` methods. Idempotent methods
     /// are retried up to twice after a connection failure or a 502/503
-    /// answer, never past the deadline.
+    /// response, never past the deadline.
     pub(crate) fn call(
         &self,
         method: ApiMethod,
@@ -278,10 +278,12 @@ fn map_ureq_error(
         detail,
     };
     match error {
-        ureq::Error::Timeout(ureq::Timeout::Connect) => connect(format!(
-            "no connection within the connect timeout of {:.1} s",
-            client.connect_timeout.as_secs_f64()
-        )),
+        ureq::Error::Timeout(ureq::Timeout::Connect) if !deadline.remaining().is_zero() => {
+            connect(format!(
+                "no connection within the connect timeout of {:.1} s",
+                client.connect_timeout.as_secs_f64()
+            ))
+        }
         ureq::Error::Timeout(_) => Error::Timeout {
             url: url.to_string(),
             timeout: deadline.budget(),
@@ -478,8 +480,8 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
-    /// Starts an HTTP server that closes its first connection without an
-    /// answer and answers `7` on later ones. Returns the port and the
+    /// Starts an HTTP server that closes its first connection without a
+    /// response and returns `7` on later ones. Returns the port and the
     /// number of accepted connections.
     fn flaky_server() -> (u16, Arc<AtomicUsize>) {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -492,13 +494,13 @@ mod tests {
                     drop(stream);
                     continue;
                 }
-                let _ = answer(stream);
+                let _ = respond(stream);
             }
         });
         (port, accepted)
     }
 
-    fn answer(mut stream: std::net::TcpStream) -> std::io::Result<()> {
+    fn respond(mut stream: std::net::TcpStream) -> std::io::Result<()> {
         let mut reader = BufReader::new(stream.try_clone()?);
         let mut length = 0;
         loop {

@@ -1,5 +1,5 @@
 //! A mock Password Secure server for the integration tests: accounts with
-//! real keys, encrypted login answers, forms, entries, rights and secrets.
+//! real keys, encrypted login responses, forms, entries, rights and secrets.
 
 #![allow(dead_code)]
 
@@ -46,7 +46,7 @@ impl Account {
         ApiKey::parse(&self.api_key_text).expect("test API key parses")
     }
 
-    /// Returns the key pair that holds rights for a legitimate id.
+    /// Returns the key pair that has rights for a legitimate id.
     pub fn key_for(&self, legitimate_id: &str) -> &KeyPair {
         if legitimate_id == self.user_id {
             &self.user
@@ -131,7 +131,7 @@ pub fn encrypt_to(public_key: &[u8], plaintext: &[u8]) -> String {
     b64(&psr_crypto::encrypt_to_public_key(public_key, plaintext).expect("encrypt to public key"))
 }
 
-/// The expected `token2` header value.
+/// Returns the expected `token2` header value.
 pub fn token2() -> String {
     b64(format!(
         r#"{{"Database":"{DATABASE}","SessionId":"{SESSION_ID}","SessionKey":"{SESSION_KEY}"}}"#
@@ -139,7 +139,7 @@ pub fn token2() -> String {
     .as_bytes())
 }
 
-/// A mock server with helpers to install the answers of each method.
+/// A mock server with helpers to install the responses of each method.
 pub struct Vault {
     pub server: ServerGuard,
     pub account: &'static Account,
@@ -233,7 +233,7 @@ impl Vault {
             })
     }
 
-    /// Step 1 answer: a signature requirement with the user key encrypted
+    /// Step 1 response: a signature requirement with the user key encrypted
     /// for the API key.
     pub fn requirement(&self, encryption_version: i64) -> Value {
         json!({
@@ -247,7 +247,7 @@ impl Vault {
         })
     }
 
-    /// Step 2 answer: the completed login with one role key.
+    /// Step 2 response: the completed login with one role key.
     pub fn completed(&self) -> Value {
         json!({
             "$type": "PsrAuthenticationObjectLib.Authentication.AuthenticationResultCompleted, PsrAuthenticationObjectLib",
@@ -262,8 +262,8 @@ impl Vault {
         })
     }
 
-    pub fn mock_step1(&mut self, answer: Value) -> Mock {
-        let body = self.body(&answer);
+    pub fn mock_step1(&mut self, response: Value) -> Mock {
+        let body = self.body(&response);
         self.server
             .mock("POST", path("AuthenticateApiKey").as_str())
             .match_header("token2", Matcher::Missing)
@@ -277,8 +277,8 @@ impl Vault {
     }
 
     /// Step 2 mock that checks the echoed challenge and the signature.
-    pub fn mock_step2(&mut self, answer: Value) -> Mock {
-        let body = self.body(&answer);
+    pub fn mock_step2(&mut self, response: Value) -> Mock {
+        let body = self.body(&response);
         let user_public = self.account.user.public_key.clone();
         let challenge = self.challenge.clone();
         self.server
@@ -425,7 +425,7 @@ pub fn password_item_id(n: u32) -> String {
     format!("44444444-0000-0000-0004-{n:012}")
 }
 
-/// An AD User password container.
+/// Builds the n-th AD User password container.
 pub fn container(n: u32, domain: &str, username: &str) -> Value {
     let id = entry_id(n);
     let item = |suffix: u32, name: &str, item_type: i64, value: Value, base: &str| {
@@ -451,7 +451,7 @@ pub fn container(n: u32, domain: &str, username: &str) -> Value {
     })
 }
 
-/// A data right of `legitimate_id` whose right key is `item_key`
+/// Builds a data right of `legitimate_id` whose right key is `item_key`
 /// encrypted to `public_key`.
 pub fn right(item_id: &str, legitimate_id: &str, public_key: &[u8], item_key: &[u8]) -> Value {
     json!({
@@ -463,8 +463,8 @@ pub fn right(item_id: &str, legitimate_id: &str, public_key: &[u8], item_key: &[
     })
 }
 
-/// The item returned by `GetContainerItemWithSecretValue`, its value
-/// encrypted with chain 6 under `item_key`.
+/// Builds the item returned by `GetContainerItemWithSecretValue`, its
+/// value encrypted with chain 6 under `item_key`.
 pub fn secret_item(item_id: &str, item_key: &[u8], plaintext: &[u8]) -> Value {
     let value =
         psr_crypto::encrypt(Chain::AesGcmPadded, item_key, plaintext).expect("encrypt value");
