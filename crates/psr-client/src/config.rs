@@ -35,6 +35,10 @@ pub struct ClientConfig {
     /// Proxy selection. Default: `HTTPS_PROXY`/`NO_PROXY` from the
     /// environment.
     pub proxy: ProxySetting,
+    /// Hosts reached without a proxy, in `NO_PROXY` syntax (comma-separated
+    /// host names, `.suffix` or `*`). Replaces the `NO_PROXY` environment
+    /// variable and also applies to [`ProxySetting::Url`]. Default `None`.
+    pub no_proxy: Option<String>,
     /// Name of the AD User form and labels of its fields.
     pub form: FormNames,
     /// DNS domain names and their NetBIOS names. Default empty.
@@ -57,6 +61,7 @@ impl Default for ClientConfig {
             tls: TlsOptions::default(),
             allow_insecure_http: false,
             proxy: ProxySetting::default(),
+            no_proxy: None,
             form: FormNames::default(),
             domain_aliases: Vec::new(),
             client_type: "psvault".to_string(),
@@ -131,8 +136,8 @@ pub enum ProxySetting {
     FromEnvironment,
     /// Direct connections, whatever the environment says.
     None,
-    /// This HTTP proxy, for example `http://proxy.example.com:3128`.
-    /// `NO_PROXY` does not apply.
+    /// This HTTP proxy, for example `http://proxy.example.com:3128`. Only
+    /// [`ClientConfig::no_proxy`] can exempt hosts from it.
     Url(String),
 }
 

@@ -70,7 +70,8 @@ impl HttpClient {
             });
         }
         let host = url::host_of(&base_url);
-        let proxy = proxy::select_proxy(&config.proxy, &base_url, &host)?;
+        let proxy =
+            proxy::select_proxy(&config.proxy, config.no_proxy.as_deref(), &base_url, &host)?;
         let tls_config = if base_url.starts_with("https://") {
             Some(tls::client_config(&config.tls)?)
         } else {

@@ -7,17 +7,24 @@ use crate::error::Error;
 
 /// Selects the proxy for requests to `base_url` (already normalised).
 ///
-/// Loopback hosts are always reached directly, because a proxy cannot
-/// reach this machine's loopback interface. Only HTTP CONNECT proxies are
-/// supported; a SOCKS proxy is a configuration error.
+/// `no_proxy` replaces the `NO_PROXY` environment variable. Loopback hosts
+/// are always reached directly from the environment's proxy, because a
+/// proxy cannot reach this machine's loopback interface. Only HTTP CONNECT
+/// proxies are supported, so a SOCKS proxy is a configuration error.
 pub(crate) fn select_proxy(
     setting: &ProxySetting,
+    no_proxy: Option<&str>,
     base_url: &str,
     host: &str,
 ) -> Result<Option<Proxy>, Error> {
     match setting {
         ProxySetting::None => Ok(None),
-        ProxySetting::Url(url) => parse_proxy("proxy", url).map(Some),
+        ProxySetting::Url(url) => {
+            if no_proxy.is_some_and(|list| no_proxy_matches(list, host)) {
+                return Ok(None);
+            }
+            parse_proxy("proxy", url).map(Some)
+        }
         ProxySetting::FromEnvironment => {
             if is_loopback(host) {
                 return Ok(None);
@@ -31,9 +38,12 @@ pub(crate) fn select_proxy(
             let Some((name, value)) = first_set_variable(names) else {
                 return Ok(None);
             };
-            let no_proxy = std::env::var("NO_PROXY")
-                .or_else(|_| std::env::var("no_proxy"))
-                .unwrap_or_default();
+            let no_proxy = match no_proxy {
+                Some(list) => list.to_string(),
+                None => std::env::var("NO_PROXY")
+                    .or_else(|_| std::env::var("no_proxy"))
+                    .unwrap_or_default(),
+            };
             if no_proxy_matches(&no_proxy, host) {
                 tracing::debug!(host, "NO_PROXY lists the host; connecting directly");
                 return Ok(None);
@@ -143,6 +153,7 @@ mod tests {
     fn explicit_proxy_is_used_and_none_disables() {
         let proxy = select_proxy(
             &ProxySetting::Url("proxy.example.com:3128".into()),
+            None,
             "https://pws.example.com/api/",
             "pws.example.com",
         )
@@ -152,6 +163,7 @@ mod tests {
         assert_eq!(proxy.port(), 3128);
         let none = select_proxy(
             &ProxySetting::None,
+            None,
             "https://pws.example.com/api/",
             "pws.example.com",
         )
@@ -160,9 +172,21 @@ mod tests {
     }
 
     #[test]
+    fn configured_no_proxy_exempts_explicit_proxy() {
+        let result = select_proxy(
+            &ProxySetting::Url("proxy.example.com:3128".into()),
+            Some("pws.example.com"),
+            "https://pws.example.com/api/",
+            "pws.example.com",
+        );
+        assert!(matches!(result, Ok(None)), "{result:?}");
+    }
+
+    #[test]
     fn socks_proxy_is_rejected() {
         let result = select_proxy(
             &ProxySetting::Url("socks5://proxy.example.com:1080".into()),
+            None,
             "https://pws.example.com/api/",
             "pws.example.com",
         );
@@ -179,9 +203,15 @@ mod tests {
         let base = "https://pws.example.com/api/";
         std::env::set_var("HTTPS_PROXY", "proxy.example.com:3128");
         std::env::set_var("NO_PROXY", ".internal.test");
-        let proxied = select_proxy(&ProxySetting::FromEnvironment, base, "pws.example.com");
+        let proxied = select_proxy(
+            &ProxySetting::FromEnvironment,
+            None,
+            base,
+            "pws.example.com",
+        );
         let excluded = select_proxy(
             &ProxySetting::FromEnvironment,
+            None,
             "https://pws.internal.test/api/",
             "pws.internal.test",
         );
@@ -197,6 +227,7 @@ mod tests {
     fn loopback_hosts_bypass_environment_proxy() {
         let result = select_proxy(
             &ProxySetting::FromEnvironment,
+            None,
             "https://127.0.0.1:8443/api/",
             "127.0.0.1",
         );
