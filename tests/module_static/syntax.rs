@@ -1,10 +1,11 @@
 //! Syntax errors, and syntax that Windows PowerShell 5.1 cannot run.
 //!
-//! The module must load in Windows PowerShell 5.1 (NPS runs its scripts
-//! there) as well as in PowerShell 7. Most PowerShell 7 operators are not
-//! in the grammar and already show up as syntax errors; the token rules
-//! below name them, so that a failure says what to change. Token rules run
-//! on the code only, with strings and comments blanked.
+//! The module must load in Windows PowerShell 5.1, the version every
+//! supported Windows Server ships, as well as in PowerShell 7. Most
+//! PowerShell 7 operators are not in the grammar and already show up as
+//! syntax errors. The token rules below name them as well, so that a
+//! failure message names the fix. Token rules run on the code only, with
+//! strings and comments blanked.
 
 use crate::script::{child_of_kind, children, line_of_offset, Finding, Script};
 use tree_sitter::Node;
@@ -96,7 +97,7 @@ pub fn check_ps7_operators(script: &Script) -> Vec<Finding> {
     findings
 }
 
-/// Returns true when the `?` at `index` stands where a command starts
+/// Returns true when the `?` at `index` is where a command starts
 /// (after `|`, `(`, `{`, `;` or at the start of a line), which makes it
 /// the Where-Object alias rather than a ternary operator.
 fn follows_command_start(bytes: &[u8], index: usize) -> bool {

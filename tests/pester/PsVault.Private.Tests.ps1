@@ -420,7 +420,7 @@ Describe 'Resolve-VaultBinary' {
         $env:PSVAULT_BINARY = $null
         {
             InModuleScope PsVault {
-                Mock Get-VaultPlatformName { , @('test-platform') }
+                Mock -CommandName Get-VaultPlatformName -MockWith { , @('test-platform') }
                 Invoke-TestWithCmdlet {
                     param($Cmdlet)
                     Resolve-VaultBinary -Cmdlet $Cmdlet
@@ -438,26 +438,26 @@ Describe 'Get-VaultCredential with psvault mocked' {
     }
 
     BeforeEach {
-        Mock -ModuleName PsVault Resolve-VaultBinary { 'psvault-test-binary' }
+        Mock -CommandName Resolve-VaultBinary -ModuleName PsVault -MockWith { 'psvault-test-binary' }
     }
 
     It 'sends one lookup to psvault get' {
-        Mock -ModuleName PsVault Invoke-VaultGet { [pscustomobject]@{ Status = 'found'; Value = $foundValue; ErrorRecord = $null } }
-        Mock -ModuleName PsVault Invoke-VaultBatch { throw 'batch must not run for one lookup' }
+        Mock -CommandName Invoke-VaultGet -ModuleName PsVault -MockWith { [pscustomobject]@{ Status = 'found'; Value = $foundValue; ErrorRecord = $null } }
+        Mock -CommandName Invoke-VaultBatch -ModuleName PsVault -MockWith { throw 'batch must not run for one lookup' }
 
         $credential = Get-VaultCredential -ApiUrl 'https://pws.example.com/api/' -ApiKey $apiKey -Identity 'CORP\svc_sql' -Reason 'ticket 42'
 
         $credential.UserName | Should -BeExactly 'CORP\svc_sql'
         $credential.GetNetworkCredential().Password | Should -BeExactly '00123'
-        Should -Invoke -ModuleName PsVault Invoke-VaultGet -Times 1 -Exactly -ParameterFilter {
+        Should -Invoke -CommandName Invoke-VaultGet -ModuleName PsVault -Times 1 -Exactly -ParameterFilter {
             $Lookup['identity'] -eq 'CORP\svc_sql' -and $Lookup['reason'] -eq 'ticket 42' -and
             $Connection['format'] -eq 'json-base64' -and $Connection['url'] -eq 'https://pws.example.com/api/'
         }
     }
 
     It 'sends piped lookups to one batch and keeps their order' {
-        Mock -ModuleName PsVault Invoke-VaultGet { throw 'get must not run for several lookups' }
-        Mock -ModuleName PsVault Invoke-VaultBatch {
+        Mock -CommandName Invoke-VaultGet -ModuleName PsVault -MockWith { throw 'get must not run for several lookups' }
+        Mock -CommandName Invoke-VaultBatch -ModuleName PsVault -MockWith {
             [pscustomobject]@{ Status = 'found'; Value = $foundValue; ErrorRecord = $null }
             [pscustomobject]@{ Status = 'not_found'; Value = $null; ErrorRecord = $null }
             [pscustomobject]@{ Status = 'found'; Value = $foundValue; ErrorRecord = $null }
@@ -474,7 +474,7 @@ Describe 'Get-VaultCredential with psvault mocked' {
         $results[0] | Should -BeOfType [pscredential]
         $results[1] | Should -BeNullOrEmpty
         $results[2] | Should -BeOfType [pscredential]
-        Should -Invoke -ModuleName PsVault Invoke-VaultBatch -Times 1 -Exactly -ParameterFilter {
+        Should -Invoke -CommandName Invoke-VaultBatch -ModuleName PsVault -Times 1 -Exactly -ParameterFilter {
             $Lookup.Count -eq 3 -and
             $Lookup[1].Request['domain'] -eq 'CORP' -and $Lookup[1].Request['user'] -eq 'svc_missing' -and
             $Lookup[2].Request['reason'] -eq 'own reason'
@@ -482,7 +482,7 @@ Describe 'Get-VaultCredential with psvault mocked' {
     }
 
     It 'reports an invalid pipeline input and still answers the others' {
-        Mock -ModuleName PsVault Invoke-VaultGet { [pscustomobject]@{ Status = 'found'; Value = $foundValue; ErrorRecord = $null } }
+        Mock -CommandName Invoke-VaultGet -ModuleName PsVault -MockWith { [pscustomobject]@{ Status = 'found'; Value = $foundValue; ErrorRecord = $null } }
         $inputs = @(
             [pscustomobject]@{ Identity = 'CORP\svc_sql'; UserName = 'svc_sql' }
             [pscustomobject]@{ Identity = 'CORP\svc_sql' }
@@ -498,7 +498,7 @@ Describe 'Get-VaultCredential with psvault mocked' {
     }
 
     It 'fills the NPS credential object and names the activity session' {
-        Mock -ModuleName PsVault Invoke-VaultGet { [pscustomobject]@{ Status = 'found'; Value = $foundValue; ErrorRecord = $null } }
+        Mock -CommandName Invoke-VaultGet -ModuleName PsVault -MockWith { [pscustomobject]@{ Status = 'found'; Value = $foundValue; ErrorRecord = $null } }
         $options = @{
             connector       = @{ options = [pscustomobject]@{ apiurl = 'https://pws.example.com/api/'; SkipCertificateCheck = 'false' } }
             ActivitySession = [pscustomobject]@{ Id = 42; LoginAccountName = 'CORP\svc_sql' }
@@ -512,7 +512,7 @@ Describe 'Get-VaultCredential with psvault mocked' {
         $result.Domain | Should -BeExactly 'CORP'
         $result.Password | Should -BeOfType [string]
         $result.Password | Should -BeExactly '00123'
-        Should -Invoke -ModuleName PsVault Invoke-VaultGet -Times 1 -Exactly -ParameterFilter {
+        Should -Invoke -CommandName Invoke-VaultGet -ModuleName PsVault -Times 1 -Exactly -ParameterFilter {
             $Lookup['identity'] -eq 'CORP\svc_sql' -and
             $Lookup['reason'] -eq 'NPS activity session 42' -and
             -not $Connection.Contains('insecureSkipCertificateCheck') -and
@@ -521,7 +521,7 @@ Describe 'Get-VaultCredential with psvault mocked' {
     }
 
     It 'keeps a SecureString password on an NPS hashtable credential' {
-        Mock -ModuleName PsVault Invoke-VaultGet { [pscustomobject]@{ Status = 'found'; Value = $foundValue; ErrorRecord = $null } }
+        Mock -CommandName Invoke-VaultGet -ModuleName PsVault -MockWith { [pscustomobject]@{ Status = 'found'; Value = $foundValue; ErrorRecord = $null } }
         $options = [pscustomobject]@{ Connector = [pscustomobject]@{ Options = @{ ApiURL = 'https://pws.example.com/api/' } } }
         $npsCredential = @{ username = 'svc_sql'; domain = 'CORP'; password = [System.Security.SecureString]::new() }
 
@@ -531,13 +531,13 @@ Describe 'Get-VaultCredential with psvault mocked' {
         @($result.Keys | Sort-Object) | Should -Be @('domain', 'password', 'username')
         $result['password'] | Should -BeOfType [System.Security.SecureString]
         ConvertFrom-TestSecureString -SecureString $result['password'] | Should -BeExactly '00123'
-        Should -Invoke -ModuleName PsVault Invoke-VaultGet -Times 1 -Exactly -ParameterFilter {
+        Should -Invoke -CommandName Invoke-VaultGet -ModuleName PsVault -Times 1 -Exactly -ParameterFilter {
             $Lookup['domain'] -eq 'CORP' -and $Lookup['user'] -eq 'svc_sql'
         }
     }
 
     It 'returns $null and leaves the NPS credential unchanged when nothing matches' {
-        Mock -ModuleName PsVault Invoke-VaultGet { [pscustomobject]@{ Status = 'not_found'; Value = $null; ErrorRecord = $null } }
+        Mock -CommandName Invoke-VaultGet -ModuleName PsVault -MockWith { [pscustomobject]@{ Status = 'not_found'; Value = $null; ErrorRecord = $null } }
         $options = @{
             Connector       = @{ Options = @{ ApiURL = 'https://pws.example.com/api/' } }
             ActivitySession = @{ LoginAccountName = 'CORP\svc_missing' }
@@ -572,7 +572,7 @@ Describe 'Get-VaultCredential with psvault mocked' {
             $global:PsVaultTestActionLog.Add($Message)
         }
         try {
-            Mock -ModuleName PsVault Invoke-VaultGet { [pscustomobject]@{ Status = 'found'; Value = $foundValue; ErrorRecord = $null } }
+            Mock -CommandName Invoke-VaultGet -ModuleName PsVault -MockWith { [pscustomobject]@{ Status = 'found'; Value = $foundValue; ErrorRecord = $null } }
             $null = Get-VaultCredential -ApiUrl 'https://pws.example.com/api/' -ApiKey $apiKey -Identity 'CORP\svc_sql'
             $logText = $global:PsVaultTestActionLog -join "`n"
         }
