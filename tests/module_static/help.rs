@@ -12,8 +12,9 @@ pub struct Help {
     /// Section keyword in upper case (SYNOPSIS, DESCRIPTION, ...) to the
     /// text of each occurrence; .PARAMETER sections are in `parameters`.
     pub sections: BTreeMap<String, Vec<String>>,
-    /// Parameter name in lower case to its description.
-    pub parameters: BTreeMap<String, String>,
+    /// Parameter name in lower case to the name as written and its
+    /// description.
+    pub parameters: BTreeMap<String, (String, String)>,
 }
 
 /// Splits a `<# ... #>` block into its help sections.
@@ -70,8 +71,9 @@ fn finish_section(section: Option<(String, Option<String>)>, text: &str, help: &
     };
     let content = text.trim().to_string();
     if keyword == "PARAMETER" {
-        let name = argument.unwrap_or_default().to_ascii_lowercase();
-        help.parameters.insert(name, content);
+        let name = argument.unwrap_or_default();
+        help.parameters
+            .insert(name.to_ascii_lowercase(), (name, content));
     } else {
         help.sections.entry(keyword).or_default().push(content);
     }
@@ -179,7 +181,7 @@ pub fn check_help(script: &Script) -> Vec<Finding> {
                         "{name}: parameter {parameter} has no .PARAMETER {parameter} in the help"
                     ),
                 )),
-                Some(text) if text.is_empty() => findings.push(script.finding(
+                Some((_, text)) if text.is_empty() => findings.push(script.finding(
                     *node,
                     format!("{name}: .PARAMETER {parameter} has no description"),
                 )),
