@@ -126,7 +126,7 @@ fn hex_value(digit: u8) -> Option<u8> {
     }
 }
 
-/// Where requests go.
+/// Proxy choice for API requests.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub enum ProxySetting {
     /// `HTTPS_PROXY` (or `https_proxy`, then `ALL_PROXY`/`all_proxy`) for
@@ -134,7 +134,7 @@ pub enum ProxySetting {
     /// for `http://` URLs, unless `NO_PROXY`/`no_proxy` lists the host.
     #[default]
     FromEnvironment,
-    /// Direct connections, whatever the environment says.
+    /// Direct connections, whatever the environment sets.
     None,
     /// This HTTP proxy, for example `http://proxy.example.com:3128`. Only
     /// [`ClientConfig::no_proxy`] can exempt hosts from it.
@@ -190,7 +190,7 @@ impl Default for FormNames {
 }
 
 /// A DNS domain name and the NetBIOS name of the same domain, such as
-/// `corp.example.com` and `CORP`. An entry whose domain field holds either
+/// `corp.example.com` and `CORP`. An entry whose domain field contains either
 /// name matches an identity that uses either name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DomainAlias {

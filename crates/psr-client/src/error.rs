@@ -1,7 +1,7 @@
 //! The crate's error type and its classification for exit codes.
 //!
-//! Messages name the URL, entry id, field or status involved and say what
-//! to do next. They never contain a secret: no API key, JWT, session key,
+//! Messages name the URL, entry id, field or status involved and tell
+//! what to do next. They never contain a secret: no API key, JWT, session key,
 //! CSRF value, private key, password or response body.
 
 use std::time::Duration;
@@ -38,7 +38,7 @@ pub enum Error {
     InvalidUrl {
         /// The URL as configured.
         url: String,
-        /// What is wrong with it.
+        /// Description of the problem.
         reason: String,
     },
 
@@ -58,7 +58,7 @@ pub enum Error {
     InvalidConfig {
         /// Name of the setting.
         setting: &'static str,
-        /// What is wrong with it.
+        /// Description of the problem.
         reason: String,
     },
 
@@ -70,7 +70,7 @@ pub enum Error {
     InvalidIdentity {
         /// The identity as given.
         identity: String,
-        /// What is wrong with it.
+        /// Description of the problem.
         reason: String,
     },
 
@@ -198,7 +198,7 @@ pub enum Error {
     UserKeyUnusable {
         /// The login URL.
         url: String,
-        /// What failed, without key material.
+        /// Description of the failure, without key material.
         reason: &'static str,
     },
 
@@ -270,7 +270,7 @@ pub enum Error {
     Connect {
         /// The request URL.
         url: String,
-        /// What failed.
+        /// Description of the failure.
         detail: String,
     },
 
@@ -382,7 +382,7 @@ pub enum Error {
     UnexpectedResponse {
         /// The request URL.
         url: String,
-        /// What was missing or wrong, naming the member.
+        /// Description of the missing or wrong member, naming it.
         detail: String,
     },
 
@@ -392,7 +392,7 @@ pub enum Error {
     DecryptFailed {
         /// Id of the password container.
         entry_id: String,
-        /// Which blob failed: "item key" or "password value".
+        /// Name of the blob that failed: "item key" or "password value".
         part: &'static str,
     },
 

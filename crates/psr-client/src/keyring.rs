@@ -58,7 +58,7 @@ impl KeyRing {
         self.entries.len()
     }
 
-    /// Always `false`: a ring holds at least the user's key.
+    /// Always `false`: a ring contains at least the user's key.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
