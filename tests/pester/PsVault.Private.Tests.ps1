@@ -2,6 +2,11 @@
 # with the psvault calls mocked. They need no psvault binary; the process
 # tests run the current PowerShell executable as a stand-in child.
 
+BeforeDiscovery {
+    # Test cases call Get-TestPassword while Pester discovers them.
+    . (Join-Path -Path $PSScriptRoot -ChildPath 'TestSupport.ps1')
+}
+
 BeforeAll {
     . (Join-Path -Path $PSScriptRoot -ChildPath 'TestSupport.ps1')
     Import-Module -Name (Get-TestModuleManifestPath) -Force
