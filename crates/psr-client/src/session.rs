@@ -49,6 +49,22 @@ pub struct Session {
     form: Option<FormInfo>,
 }
 
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("url", &self.http.base_url())
+            .field("user_id", &self.key_ring.user_id())
+            .field(
+                "session_id",
+                &self
+                    .headers
+                    .as_ref()
+                    .map(|headers| headers.session_id.as_str()),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
 /// [`Exchange`] over HTTP with the session headers and one deadline.
 struct Channel<'a> {
     http: &'a HttpClient,

@@ -124,6 +124,7 @@ fn no_secret_in_logs_or_errors() {
             .find_credential(&identity, "leak test")
             .expect_err("sealed");
         record_error(&mut outputs, &error);
+        outputs.push(format!("{session:?}"));
         session.close().expect("close");
 
         // Failures at every stage.
