@@ -60,7 +60,8 @@ Describe 'PsVault module import' {
     }
 
     It 'names a platform folder for this machine' {
-        $platforms = @(InModuleScope PsVault { Get-VaultPlatformName })
+        # ForEach-Object flattens the array that the function returns as one object.
+        $platforms = @(InModuleScope PsVault { Get-VaultPlatformName } | ForEach-Object { $_ })
         $platforms.Count | Should -BeGreaterThan 0
         foreach ($platform in $platforms) {
             $platform | Should -BeIn @('win-x64', 'win-arm64', 'linux-x64', 'linux-arm64', 'osx-x64', 'osx-arm64')
