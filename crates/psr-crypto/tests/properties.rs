@@ -13,7 +13,8 @@ use psr_crypto::{
 
 const SEPARATOR: [u8; 4] = [0x01, 0x05, 0x00, 0x05];
 
-/// One RSA-2048 pair for all cases: generating keys per case is too slow.
+/// Returns one RSA-2048 pair shared by all cases, because generating a key
+/// per case is too slow.
 fn rsa_pair() -> &'static KeyPair {
     static PAIR: OnceLock<KeyPair> = OnceLock::new();
     PAIR.get_or_init(|| generate_rsa_key_pair(2048).expect("generate RSA key"))
@@ -49,7 +50,7 @@ fn chain_byte() -> impl Strategy<Value = u8> {
     prop_oneof![8 => 0u8..7, 1 => any::<u8>()]
 }
 
-/// A payload that passes the outer framing of chains 2, 3, 4 and 6: a
+/// Generates a payload that passes the outer framing of chains 2, 3, 4 and 6: a
 /// MessagePack array of 1 to 5 random `bin` items.
 fn framed_payload() -> impl Strategy<Value = Vec<u8>> {
     vec(vec(any::<u8>(), 0..150), 1..6).prop_map(|items| {
@@ -58,7 +59,7 @@ fn framed_payload() -> impl Strategy<Value = Vec<u8>> {
     })
 }
 
-/// A payload of random fields joined by the chain 0 and 1 separator.
+/// Generates a payload of random fields joined by the chain 0 and 1 separator.
 fn separated_payload() -> impl Strategy<Value = Vec<u8>> {
     vec(vec(any::<u8>(), 0..300), 1..6).prop_map(|fields| {
         let mut payload = Vec::new();
@@ -124,9 +125,9 @@ proptest! {
 }
 
 proptest! {
-    // Each case runs PBKDF2 with 610005 iterations twice, about 5 seconds
-    // of CPU time in an unoptimised test build; the vector files add eight
-    // fixed chain-5 decryptions.
+    // Each case runs PBKDF2 with 610005 iterations twice, which takes about
+    // 5 seconds of CPU time in an unoptimised test build. The vector files
+    // add eight fixed chain-5 decryptions.
     #![proptest_config(ProptestConfig::with_cases(4))]
 
     #[test]
@@ -290,8 +291,8 @@ proptest! {
             4 | 6 => (&[9; 32], &[9; 32]),
             _ => (b"pw", b"pw"),
         };
-        // Chain 5 costs seconds per call unoptimised; its framing equals
-        // chain 3, which stands in for it here.
+        // Chain 5 costs seconds per call unoptimised. Its framing equals
+        // chain 3, so chain 3 is used in its place.
         let chain = Chain::ALL[if chain_index == 5 { 3 } else { chain_index }];
         let mut blob = encrypt(chain, encrypt_key, &plaintext).expect("encrypts");
         let index = position.index(blob.len());

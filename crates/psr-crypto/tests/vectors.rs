@@ -11,7 +11,7 @@ use base64::Engine as _;
 use common::{run_dir, Report, Verdict};
 use psr_crypto::{encrypt, Chain};
 
-/// The shared vector folder, next to the repository.
+/// Returns the shared vector folder, which sits next to the repository.
 fn shared_vectors_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors")
 }

@@ -220,8 +220,9 @@ pub(super) fn pad(plaintext: &[u8], variant: Variant) -> Result<Zeroizing<Vec<u8
     Ok(padded)
 }
 
-/// Removes the padding of chains 5 and 6: the last byte L says that L + 1
-/// bytes are padding. A value larger than the data is rejected.
+/// Removes the padding of chains 5 and 6. The last byte L means that the
+/// last L + 1 bytes are padding, and a value larger than the data is
+/// rejected.
 pub(super) fn unpad(
     mut padded: Zeroizing<Vec<u8>>,
     variant: Variant,

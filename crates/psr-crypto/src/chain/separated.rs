@@ -305,9 +305,9 @@ fn derive_key(secret: &[u8], salt: &[u8]) -> Zeroizing<[u8; 32]> {
 /// directly instead of using implicit rejection. An attacker who can submit
 /// many chosen ciphertexts to this code and time each decryption precisely
 /// could in principle recover the plaintext of one RSA ciphertext. Here the
-/// ciphertexts come from the server the user logged in to, a client
-/// decrypts only a handful per run, and blinding is enabled, so this is not
-/// a practical oracle; it would matter for a long-running service that
+/// ciphertexts come from the server the user logged in to, and a client
+/// decrypts only a handful per run with blinding enabled. That is not a
+/// practical oracle, but it would be one in a long-running service that
 /// decrypts chain-0 blobs on behalf of others. The protocol offers no
 /// alternative for legacy chain-0 data.
 fn rsa_decrypt(

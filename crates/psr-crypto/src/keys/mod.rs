@@ -33,7 +33,7 @@ pub struct KeyPair {
     pub public_key: Vec<u8>,
 }
 
-/// Which half of a key pair detection looks for.
+/// Half of a key pair that detection looks for.
 #[derive(Clone, Copy)]
 enum Half {
     Public,
@@ -82,8 +82,8 @@ pub fn generate_rsa_key_pair(bits: usize) -> Result<KeyPair, KeyError> {
 /// Panics if the operating system's random number generator fails.
 pub fn generate_ecc_key_pair() -> KeyPair {
     let secret = p521::SecretKey::random(&mut OsRng);
-    // Encoding a valid key cannot fail: the point is never the identity and
-    // the components are 66 bytes.
+    // The writers fail only for the identity point or components longer
+    // than 66 bytes, and a generated key has neither.
     let private_key = ecc::write_private(&secret).unwrap_or_default();
     let public_key = ecc::write_public(&secret.public_key()).unwrap_or_default();
     KeyPair {
