@@ -9,9 +9,9 @@ use thiserror::Error;
 ///
 /// The variants name only a class of cause. In particular,
 /// [`DecryptError::Authentication`] covers every failure that depends on the
-/// key or on secret data (a GCM tag mismatch, RSA or CBC padding, a wrong
-/// key, an invalid ephemeral public key), so the error does not tell an
-/// attacker which check failed.
+/// key or on secret data: a GCM tag mismatch, RSA or CBC padding, a wrong
+/// key, or an invalid ephemeral public key. The error therefore does not
+/// tell an attacker which check failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 pub enum DecryptError {
     /// The blob is empty, truncated, or does not have the framing of its
@@ -133,7 +133,7 @@ pub enum ApiKeyError {
     InvalidClaim {
         /// Claim name, for example `acr`.
         claim: &'static str,
-        /// What is wrong with it.
+        /// Reason the value is invalid.
         reason: String,
     },
 }

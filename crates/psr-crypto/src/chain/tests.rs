@@ -131,7 +131,7 @@ fn every_chain_round_trips_empty_plaintext() {
 }
 
 #[test]
-fn encrypt_to_public_key_picks_chain_by_key_type() {
+fn public_key_encryption_picks_chain() {
     let rsa_blob = encrypt_to_public_key(&rsa_pair().public_key, b"k").expect("encrypts");
     assert_eq!(rsa_blob[0], 0);
     let ecc_blob = encrypt_to_public_key(&ecc_pair().public_key, b"k").expect("encrypts");
