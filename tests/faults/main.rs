@@ -1,0 +1,2 @@
+//! Fault suite: `psvault get` against the in-process simulator with
+//! injected faults.

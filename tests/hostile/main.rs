@@ -1,0 +1,2 @@
+//! Hostile input corpus: malformed keys, identities, URLs, requests and
+//! server responses.
