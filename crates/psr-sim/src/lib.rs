@@ -203,6 +203,14 @@ impl Simulator {
         self.service.request_counts()
     }
 
+    /// Returns the number of containers that `GetContainerList` responses
+    /// have carried so far, per container type: `password` for password
+    /// containers (entries) and `form` for forms. A response cut short by
+    /// the `Truncated` fault counts in full.
+    pub fn listed_containers(&self) -> BTreeMap<String, u64> {
+        self.service.listed_containers()
+    }
+
     /// Returns the number of open sessions.
     pub fn open_sessions(&self) -> usize {
         self.service.open_sessions()

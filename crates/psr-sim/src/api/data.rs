@@ -55,6 +55,7 @@ impl Service {
         let (kind, query) = self.list_query(session, body)?;
         let found = query.matches(&self.store, session.user, kind);
         let page = query.page(found);
+        self.record_listed(kind, page.len());
         let containers: Vec<Value> = page.into_iter().map(|c| self.container_json(c)).collect();
         Ok(Value::Array(containers))
     }

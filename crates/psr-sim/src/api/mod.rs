@@ -15,7 +15,7 @@ use crate::fault::{Fault, FaultEngine};
 use crate::http::{Outcome, Request, Response};
 use crate::session::Sessions;
 use crate::store::Store;
-use crate::wire;
+use crate::wire::{self, container_type};
 
 /// `UnknownError`, used for malformed requests.
 const CODE_UNKNOWN_ERROR: i64 = 251_020;
@@ -156,6 +156,7 @@ pub(crate) struct Service {
     sessions: Mutex<Sessions>,
     logbook: Mutex<Vec<LogbookEntry>>,
     counts: Mutex<BTreeMap<String, u64>>,
+    listed: Mutex<BTreeMap<String, u64>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -174,6 +175,7 @@ impl Service {
             sessions: Mutex::new(Sessions::default()),
             logbook: Mutex::new(Vec::new()),
             counts: Mutex::new(BTreeMap::new()),
+            listed: Mutex::new(BTreeMap::new()),
         }
     }
 
@@ -183,6 +185,20 @@ impl Service {
 
     pub fn request_counts(&self) -> BTreeMap<String, u64> {
         lock(&self.counts).clone()
+    }
+
+    pub fn listed_containers(&self) -> BTreeMap<String, u64> {
+        lock(&self.listed).clone()
+    }
+
+    /// Adds `count` containers of type `kind` to the listed totals.
+    fn record_listed(&self, kind: i64, count: usize) {
+        let name = match kind {
+            container_type::PASSWORD => "password".to_owned(),
+            container_type::FORM => "form".to_owned(),
+            other => other.to_string(),
+        };
+        *lock(&self.listed).entry(name).or_default() += count as u64;
     }
 
     pub fn open_sessions(&self) -> usize {
