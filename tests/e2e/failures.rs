@@ -1,0 +1,156 @@
+//! Failures and their exit codes: one test at least for each of 0 to 7.
+
+use std::time::{Duration, Instant};
+
+use psr_sim::{Fault, FaultRule};
+
+use crate::support::{closed_port, shared, start, Psvault, Setup};
+
+const KEY: &str = "nps-ecc/main";
+
+#[test]
+fn found_exits_0() {
+    let run = shared().get(KEY, &["CORP\\svc_sql"]).run();
+    run.expect_code(0);
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn not_found_exits_1_with_empty_stdout() {
+    let run = shared().get(KEY, &["CORP\\nobody"]).run();
+    run.expect_code(1);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.contains("no AD User entry matches"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn user_without_rights_sees_nothing() {
+    let run = shared().get("outsider/main", &["CORP\\svc_sql"]).run();
+    run.expect_code(1);
+    assert_eq!(run.stdout, "");
+}
+
+#[test]
+fn unknown_option_exits_2() {
+    let run = shared().get(KEY, &["CORP\\svc_sql", "--bogus"]).run();
+    run.expect_code(2);
+    assert_eq!(run.stdout, "");
+}
+
+#[test]
+fn ambiguous_match_exits_3() {
+    let run = shared()
+        .get(KEY, &["CORP\\svc_dup", "--error-format", "json"])
+        .run();
+    run.expect_code(3);
+    assert_eq!(run.stdout, "");
+    let record = run.error_record();
+    assert_eq!(record["errorId"], "VaultCredentialAmbiguous");
+    assert_eq!(record["class"], "ambiguous");
+    assert_eq!(record["exitCode"], 3);
+}
+
+#[test]
+fn expired_key_exits_4() {
+    let run = shared()
+        .get(
+            "nps-ecc/expired",
+            &["CORP\\svc_sql", "--error-format", "json"],
+        )
+        .run();
+    run.expect_code(4);
+    assert_eq!(run.error_record()["errorId"], "VaultAuthenticationFailed");
+}
+
+#[test]
+fn sealed_entry_exits_5() {
+    let run = shared()
+        .get(KEY, &["CORP\\svc_sealed", "--error-format", "json"])
+        .run();
+    run.expect_code(5);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.error_record()["errorId"],
+        "VaultCredentialNotReleasable"
+    );
+}
+
+#[test]
+fn secured_entry_exits_5() {
+    let run = shared().get(KEY, &["CORP\\svc_secured"]).run();
+    run.expect_code(5);
+    assert_eq!(run.stdout, "");
+}
+
+#[test]
+fn refused_connection_exits_6() {
+    let vault = shared();
+    let url = format!("https://127.0.0.1:{}/api/", closed_port());
+    let run = Psvault::new(vault)
+        .args(&[
+            "get",
+            "CORP\\svc_sql",
+            "--url",
+            &url,
+            "--error-format",
+            "json",
+        ])
+        .env("PSVAULT_API_KEY", &vault.api_key(KEY))
+        .run();
+    run.expect_code(6);
+    assert_eq!(run.error_record()["errorId"], "VaultConnectionFailed");
+}
+
+#[test]
+fn hanging_server_exits_6_within_timeout() {
+    let vault = start(Setup {
+        faults: vec![FaultRule::new(Fault::Hang).method("GetContainerList")],
+        ..Setup::default()
+    });
+    let started = Instant::now();
+    let run = vault.get(KEY, &["CORP\\svc_sql", "--timeout", "2"]).run();
+    run.expect_code(6);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn server_error_exits_7() {
+    let vault = start(Setup {
+        faults: vec![FaultRule::new(Fault::ServerError { code: 1 }).method("GetContainerList")],
+        ..Setup::default()
+    });
+    let run = vault
+        .get(KEY, &["CORP\\svc_sql", "--error-format", "json"])
+        .run();
+    run.expect_code(7);
+    assert_eq!(run.stdout, "");
+    let record = run.error_record();
+    assert_eq!(record["errorId"], "VaultServerError");
+    assert_eq!(record["exitCode"], 7);
+}
+
+#[test]
+fn html_answer_exits_7() {
+    let vault = start(Setup {
+        faults: vec![FaultRule::new(Fault::Html).method("AuthenticateApiKey")],
+        ..Setup::default()
+    });
+    let run = vault.get(KEY, &["CORP\\svc_sql"]).run();
+    run.expect_code(7);
+}
+
+#[test]
+fn session_closes_after_failure() {
+    let vault = start(Setup::default());
+    vault.get(KEY, &["CORP\\svc_sealed"]).run().expect_code(5);
+    assert_eq!(vault.count("CloseSession"), 1);
+    assert_eq!(vault.sim.open_sessions(), 0);
+}
