@@ -9,13 +9,13 @@ use std::time::Duration;
 /// A fault the simulator injects instead of (or before) a normal response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fault {
-    /// Wait this long, then answer normally. Latency rules add up and do
+    /// Wait this long, then respond normally. Latency rules add up and do
     /// not stop other rules from firing.
     Latency(Duration),
-    /// Read the request and never answer; the connection stays open until
+    /// Read the request and never respond; the connection stays open until
     /// the client closes it or the simulator shuts down.
     Hang,
-    /// Close the connection with a TCP reset instead of answering.
+    /// Close the connection with a TCP reset instead of responding.
     Reset,
     /// HTTP 500 with an error body carrying this `ExceptionCode`.
     ServerError {
@@ -33,7 +33,7 @@ pub enum Fault {
     Truncated,
     /// HTTP 200 streaming this many bytes of JSON-like text.
     Oversized(u64),
-    /// End the session the request belongs to and answer 401. With
+    /// End the session the request belongs to and respond 401. With
     /// `skip = N` the session ends on the call after N matching calls.
     ExpireSession,
     /// Delay the TLS handshake of new connections by this long. The rule's

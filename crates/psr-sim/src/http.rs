@@ -30,7 +30,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Read timeout while a hang fault waits for the client to give up.
 const HANG_POLL: Duration = Duration::from_millis(100);
-/// Maximum number of open connections; more are answered with 503.
+/// Maximum number of open connections. Further connections get a 503
+/// response and are closed.
 const MAX_CONNECTIONS: usize = 512;
 
 /// A parsed HTTP request.
@@ -59,10 +60,10 @@ pub(crate) struct Response {
     pub body: Vec<u8>,
 }
 
-/// What the connection does after a request.
+/// Next step of a connection after a request.
 pub(crate) enum Outcome {
     Respond(Response),
-    /// Never answer; wait until the client closes.
+    /// Send no response and wait until the client closes.
     Hang,
     /// Close with a TCP reset.
     Reset,
@@ -73,11 +74,11 @@ pub(crate) enum Outcome {
     Oversized(u64),
 }
 
-/// Why reading a request failed.
+/// Failure to read a request.
 enum ReadError {
-    /// Malformed request: answer 400 and close.
+    /// Malformed request: respond 400 and close.
     BadRequest(&'static str),
-    /// Headers or body over the limit: answer with this status and close.
+    /// Headers or body over the limit: respond with this status and close.
     TooLarge(u16),
     /// Connection closed, timed out or broken: close silently.
     Io,
@@ -220,7 +221,7 @@ fn accept_loop(
             if open.len() >= MAX_CONNECTIONS {
                 tracing::warn!(
                     limit = MAX_CONNECTIONS,
-                    "too many connections, answering 503"
+                    "too many connections, responding 503"
                 );
                 let mut stream = stream;
                 let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
@@ -380,7 +381,7 @@ fn handshake(
     Some(StreamOwned::new(connection, stream))
 }
 
-/// Keeps the connection open without answering until the client closes it
+/// Keeps the connection open without responding until the client closes it
 /// or the simulator shuts down. Whatever the client sends is discarded.
 fn hang(reader: &mut BufReader<Transport>, control: &TcpStream, service: &Service) {
     let _ = control.set_read_timeout(Some(HANG_POLL));

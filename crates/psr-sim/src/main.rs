@@ -169,8 +169,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             .context("cannot start the stdin watcher")?;
     }
 
-    let why = stop.recv().unwrap_or("channel closed");
-    tracing::info!(reason = why, "stopping");
+    let reason = stop.recv().unwrap_or("channel closed");
+    tracing::info!(reason, "stopping");
     simulator.shutdown();
     Ok(())
 }

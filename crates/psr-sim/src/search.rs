@@ -13,9 +13,9 @@
 //!   field labels. `ExtendedSearch` `"<form id>|<field label>"` restricts
 //!   the search to that field of containers built from that form.
 //! * Form groups (`FormFilters`) restrict password containers to forms.
-//! * Within a group all active objects must match; a group with no active
-//!   object is ignored; groups combine with AND when `AndLinkedGroup` is
-//!   true, otherwise with OR.
+//! * Within a group all active objects must match, and a group without an
+//!   active object is ignored. Groups combine with AND when
+//!   `AndLinkedGroup` is true, otherwise with OR.
 //! * `DataId` restricts the result to one container; `First` > 0 caps the
 //!   result; `PageSize` > 0 pages it by zero-based `Page`, in fixture order.
 //! * Group types are recognised by `$type` substring or by their list
@@ -60,6 +60,8 @@ struct Condition {
 enum Test {
     Content {
         needle: String,
+        /// The needle enclosed in NUL bytes, for exact matches.
+        delimited: String,
         exact: bool,
         field: Option<(String, String)>,
     },
@@ -124,9 +126,12 @@ impl Query {
                 for (index, form) in store.forms.iter().enumerate() {
                     if self.id_allowed(&form.id)
                         && self.evaluate(|test| match test {
-                            Test::Content { needle, exact, .. } => {
-                                text_matches(&form.search_text, needle, *exact)
-                            }
+                            Test::Content {
+                                needle,
+                                delimited,
+                                exact,
+                                ..
+                            } => text_matches(&form.search_text, needle, delimited, *exact),
                             Test::Form { form_id } => *form_id == form.id,
                         })
                     {
@@ -168,6 +173,7 @@ impl Query {
                 needle,
                 exact,
                 field: Some((form_id, label)),
+                ..
             } => {
                 *form_id == form.id
                     && form.fields.iter().zip(&entry.items).any(|(field, item)| {
@@ -185,7 +191,12 @@ impl Query {
                             }
                     })
             }
-            Test::Content { needle, exact, .. } => text_matches(&entry.search_text, needle, *exact),
+            Test::Content {
+                needle,
+                delimited,
+                exact,
+                ..
+            } => text_matches(&entry.search_text, needle, delimited, *exact),
             Test::Form { form_id } => *form_id == form.id,
         })
     }
@@ -209,12 +220,12 @@ impl Query {
 
 /// Tests a NUL-delimited lower-case text (`\0v1\0v2\0`) for a lower-case
 /// needle. A needle containing NUL never matches.
-fn text_matches(text: &str, needle: &str, exact: bool) -> bool {
+fn text_matches(text: &str, needle: &str, delimited: &str, exact: bool) -> bool {
     if needle.contains('\0') {
         return false;
     }
     if exact {
-        text.contains(&format!("\0{needle}\0"))
+        text.contains(delimited)
     } else {
         text.contains(needle)
     }
@@ -267,6 +278,7 @@ fn parse_group(group: &Value) -> Result<Option<Group>, SearchTooShort> {
                 negate,
                 test: Test::Content {
                     needle: search.to_lowercase(),
+                    delimited: format!("\0{}\0", search.to_lowercase()),
                     exact: object
                         .get("ExactSearch")
                         .and_then(Value::as_bool)
@@ -352,10 +364,12 @@ mod tests {
     #[test]
     fn text_matching_is_substring_or_exact() {
         let text = "\0corp\0svc_sql\0";
-        assert!(text_matches(text, "svc", false));
-        assert!(!text_matches(text, "svc", true));
-        assert!(text_matches(text, "svc_sql", true));
-        assert!(!text_matches(text, "corp\0svc", false));
+        let matches =
+            |needle: &str, exact| text_matches(text, needle, &format!("\0{needle}\0"), exact);
+        assert!(matches("svc", false));
+        assert!(!matches("svc", true));
+        assert!(matches("svc_sql", true));
+        assert!(!matches("corp\0svc", false));
     }
 
     #[test]

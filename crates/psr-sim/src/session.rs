@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-/// Time a client has to answer the login challenge.
+/// Time a client has to return the signed login challenge.
 const CHALLENGE_LIFETIME: Duration = Duration::from_secs(300);
 
 /// Number of pending logins above which expired ones are pruned.

@@ -171,8 +171,8 @@ pub(crate) fn entry_json(store: &Store, entry: &Entry) -> Value {
     })
 }
 
-/// The display name (first non-empty plain value) and a summary of the
-/// other plain values of an entry.
+/// Returns the display name of an entry (its first non-empty plain value)
+/// and a summary of its other plain values.
 fn display_texts(entry: &Entry) -> (String, String) {
     let mut values = entry.items.iter().filter_map(|item| match &item.value {
         ItemValue::Plain(Some(text)) if !text.is_empty() => Some(text.as_str()),

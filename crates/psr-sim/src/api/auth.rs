@@ -35,7 +35,7 @@ pub(crate) struct SessionContext {
 }
 
 impl Service {
-    /// `Auth/AuthenticateApiKey`: checks the JWT and answers with a
+    /// `Auth/AuthenticateApiKey`: checks the JWT and responds with a
     /// signature requirement carrying a fresh challenge and the encrypted
     /// user key.
     pub(super) fn authenticate_api_key(&self, body: &Value) -> Result<Value, ApiError> {

@@ -2,8 +2,8 @@
 //! secret values and the current user.
 //!
 //! API-key access rules (the real server's are undocumented): every data
-//! call needs the `Read` right; password containers, their rights and
-//! secrets need the `Passwords` scope, forms need the `Forms` scope, and
+//! call needs the `Read` right. Password containers, their rights and
+//! secrets also need the `Passwords` scope, forms the `Forms` scope and
 //! documents the `Documents` scope. A missing right or scope is HTTP 403.
 
 use std::time::SystemTime;
@@ -35,8 +35,9 @@ const CODE_SEALED: i64 = 1_300_001;
 const CONTAINER_TYPE_DOCUMENT: i64 = 2;
 
 impl Service {
-    /// `GetContainerListFilter`: the default filter of the container type,
-    /// whatever `defaultFilter` says (the simulator saves no filters).
+    /// `GetContainerListFilter`: returns the default filter of the container
+    /// type for either value of `defaultFilter`, because the simulator saves
+    /// no filters.
     pub(super) fn get_container_list_filter(&self, body: &Value) -> Result<Value, ApiError> {
         let kind = body
             .get("containerType")

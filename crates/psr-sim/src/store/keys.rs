@@ -105,9 +105,15 @@ pub(crate) fn random_bytes(len: usize) -> Vec<u8> {
     bytes
 }
 
-/// Returns a random lower-case GUID.
+/// Returns a random lower-case GUID (version 4). It draws from the
+/// thread-local generator rather than the operating system, because setup
+/// creates hundreds of thousands of ids for generated entries.
 pub(crate) fn random_guid() -> String {
-    uuid::Uuid::new_v4().to_string()
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
 }
 
 /// Derives a stable lower-case GUID from a parent id and a label, so items

@@ -95,7 +95,7 @@ pub(crate) struct Entry {
     pub search_text: String,
 }
 
-/// Who holds a read right on an entry.
+/// Legitimates with a read right on an entry.
 pub(crate) enum Readers {
     /// Every user of the fixture, each through a right of its own.
     AllUsers,
@@ -208,7 +208,7 @@ impl Store {
         self.items.get(&id.to_lowercase()).copied()
     }
 
-    /// Reports whether `user` holds a read right on an entry, directly or
+    /// Reports whether `user` has a read right on an entry, directly or
     /// through a role.
     pub fn can_read(&self, user: usize, entry: &Entry) -> bool {
         match &entry.readers {

@@ -130,9 +130,9 @@ fn read_reply(mut response: ureq::http::Response<ureq::Body>) -> Result<Reply, u
 /// Why a login did not produce a session.
 #[derive(Debug)]
 pub enum LoginFailure {
-    /// A step answered with a status other than 200.
+    /// A step returned a status other than 200.
     Status(Reply),
-    /// A step answered 200 with an unexpected result object.
+    /// A step returned 200 with an unexpected result object.
     Result(Value),
 }
 

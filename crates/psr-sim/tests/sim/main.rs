@@ -2,7 +2,7 @@
 //! protocol logs in, lists, searches and reads secrets over real HTTP.
 //!
 //! Most tests share one simulator serving the demo fixture, because it
-//! holds RSA keys that take a while to generate. Tests that count requests,
+//! needs RSA keys that take a while to generate. Tests that count requests,
 //! inject faults or need other options start their own simulator from a
 //! small ECC-only fixture.
 

@@ -171,11 +171,11 @@ fn missing_reason_is_rejected() {
     );
     let item_id = password_item_id(&session, "svc-backup", "Password");
     for reason in ["", "   "] {
-        let refused = session
+        let rejected = session
             .read_secret(&item_id, reason)
             .expect_err("reason required");
-        assert_eq!(refused.status, 500);
-        assert_eq!(refused.exception_code(), Some(20_019));
+        assert_eq!(rejected.status, 500);
+        assert_eq!(rejected.exception_code(), Some(20_019));
     }
     let missing = session.call(
         "GetContainerItemWithSecretValue",
@@ -190,7 +190,7 @@ fn missing_reason_is_rejected() {
 }
 
 #[test]
-fn sealed_entry_is_refused() {
+fn sealed_entry_is_rejected() {
     let client = Client::new(demo());
     let session = login(&client, &demo_key("nps-svc/nps")).expect("login");
     let item_id = password_item_id(&session, "adm_sealed", "Password");
@@ -199,27 +199,27 @@ fn sealed_entry_is_refused() {
         rights.iter().all(|r| r["SealId"].is_string()),
         "every right is sealed"
     );
-    let refused = session.read_secret(&item_id, "").expect_err("sealed");
-    assert_eq!(refused.status, 500);
-    assert_eq!(refused.exception_code(), Some(1_300_001));
+    let rejected = session.read_secret(&item_id, "").expect_err("sealed");
+    assert_eq!(rejected.status, 500);
+    assert_eq!(rejected.exception_code(), Some(1_300_001));
     session.close();
 }
 
 #[test]
-fn secured_entry_is_refused() {
+fn secured_entry_is_rejected() {
     let client = Client::new(demo());
     let session = login(&client, &demo_key("nps-svc/nps")).expect("login");
     let item_id = password_item_id(&session, "svc_kiosk", "Password");
     let rights = rights(&session, &item_id);
     assert_eq!(rights[0]["SecuredData"], true);
-    let refused = session.read_secret(&item_id, "").expect_err("secured");
-    assert_eq!(refused.status, 500);
-    assert_eq!(refused.exception_code(), Some(30_003));
+    let rejected = session.read_secret(&item_id, "").expect_err("secured");
+    assert_eq!(rejected.status, 500);
+    assert_eq!(rejected.exception_code(), Some(30_003));
     session.close();
 }
 
 #[test]
-fn unreadable_item_is_refused() {
+fn unreadable_item_is_rejected() {
     let client = Client::new(demo());
     let rsa = login(&client, &demo_key("legacy-svc/legacy")).expect("login");
     let item_id = password_item_id(&rsa, "svc_rsa", "Password");
@@ -227,12 +227,12 @@ fn unreadable_item_is_refused() {
 
     let session = login(&client, &demo_key("nps-svc/nps")).expect("login");
     assert!(rights(&session, &item_id).is_empty());
-    let refused = session.call(
+    let rejected = session.call(
         "GetContainerItemWithSecretValue",
         json!({"itemId": item_id, "reason": ""}),
     );
-    assert_eq!(refused.status, 500);
-    assert_eq!(refused.exception_code(), Some(30_003));
+    assert_eq!(rejected.status, 500);
+    assert_eq!(rejected.exception_code(), Some(30_003));
     let unknown = session.call(
         "GetContainerItemWithSecretValue",
         json!({"itemId": "00000000-0000-0000-0000-00000000abcd", "reason": ""}),
@@ -291,4 +291,38 @@ fn generated_entries_list_and_decrypt() {
         json!({"containerType": 0, "filter": session.filter(0, Some("gen-user-0001"), false)}),
     );
     assert_eq!(count.json(), json!(100));
+}
+
+/// Measures start-up and one search with 100,000 generated entries. Run
+/// with `cargo test -p psr-sim --release -- --ignored --nocapture`.
+#[test]
+#[ignore = "takes several seconds; run it to measure scale"]
+fn scale_100k_search_is_fast() {
+    let started = std::time::Instant::now();
+    let simulator = Simulator::start(
+        small_fixture(),
+        SimulatorOptions {
+            generate: 100_000,
+            ..SimulatorOptions::default()
+        },
+    )
+    .expect("simulator starts");
+    let startup = started.elapsed();
+    let client = Client::new(&simulator);
+    let session = login(&client, &simulator.api_key("alice/full").expect("key")).expect("login");
+    let started = std::time::Instant::now();
+    let container = session.find_password("gen-user-099999");
+    let search = started.elapsed();
+    let item_id = item(&container, "Password")["Id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let started = std::time::Instant::now();
+    let password = session.read_secret(&item_id, "").expect("readable");
+    let read = started.elapsed();
+    assert_eq!(password.chars().count(), 20);
+    eprintln!(
+        "100k entries: start-up {startup:?}, exact search {search:?}, first secret read {read:?}"
+    );
+    assert!(search < std::time::Duration::from_secs(2));
 }
