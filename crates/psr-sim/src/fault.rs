@@ -33,8 +33,9 @@ pub enum Fault {
     Truncated,
     /// HTTP 200 streaming this many bytes of JSON-like text.
     Oversized(u64),
-    /// End the session the request belongs to and respond 401. With
-    /// `skip = N` the session ends on the call after N matching calls.
+    /// End the session the request belongs to and respond 401. Only
+    /// `WebService` calls count, so with `skip = N` the session ends on its
+    /// call N + 1 after login.
     ExpireSession,
     /// Delay the TLS handshake of new connections by this long. The rule's
     /// method is ignored; skip and times count connections.
@@ -241,13 +242,17 @@ impl FaultEngine {
 
     /// Decides the faults for one request to `method`. Every matching rule
     /// counts the request; latencies add up, and the first other rule that
-    /// fires replaces the response.
-    pub fn plan_request(&self, method: &str) -> FaultPlan {
+    /// fires replaces the response. Session-expiry rules ignore requests
+    /// without a session (`in_session` false, the login calls).
+    pub fn plan_request(&self, method: &str, in_session: bool) -> FaultPlan {
         let mut plan = FaultPlan::default();
         for state in self.lock().iter_mut() {
-            if matches!(state.rule.fault, Fault::SlowTlsHandshake(_))
-                || !state.rule.applies_to(method)
-            {
+            let skipped = match state.rule.fault {
+                Fault::SlowTlsHandshake(_) => true,
+                Fault::ExpireSession => !in_session,
+                _ => false,
+            };
+            if skipped || !state.rule.applies_to(method) {
                 continue;
             }
             match state.rule.fault.clone() {
@@ -332,10 +337,32 @@ mod tests {
             .skip(1)
             .times(1)]);
         let fired: Vec<bool> = (0..4)
-            .map(|_| engine.plan_request("GetContainerList").fault.is_some())
+            .map(|_| {
+                engine
+                    .plan_request("GetContainerList", true)
+                    .fault
+                    .is_some()
+            })
             .collect();
         assert_eq!(fired, [false, true, false, false]);
-        assert!(engine.plan_request("GetContainer").fault.is_none());
+        assert!(engine.plan_request("GetContainer", true).fault.is_none());
+    }
+
+    #[test]
+    fn session_expiry_skips_login_calls() {
+        let engine = FaultEngine::new(vec![FaultRule::new(Fault::ExpireSession).skip(1)]);
+        assert!(engine
+            .plan_request("AuthenticateApiKey", false)
+            .fault
+            .is_none());
+        assert!(engine
+            .plan_request("GetContainerList", true)
+            .fault
+            .is_none());
+        assert_eq!(
+            engine.plan_request("GetContainerList", true).fault,
+            Some(Fault::ExpireSession)
+        );
     }
 
     #[test]
@@ -346,7 +373,7 @@ mod tests {
             FaultRule::new(Fault::Html),
             FaultRule::new(Fault::Reset),
         ]);
-        let plan = engine.plan_request("CloseSession");
+        let plan = engine.plan_request("CloseSession", true);
         assert_eq!(plan.latency, Duration::from_millis(12));
         assert_eq!(plan.fault, Some(Fault::Html));
     }

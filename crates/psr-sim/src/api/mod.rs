@@ -223,7 +223,9 @@ impl Service {
             .entry(endpoint.name().to_owned())
             .or_default() += 1;
 
-        let plan = self.faults.plan_request(endpoint.name());
+        let plan = self
+            .faults
+            .plan_request(endpoint.name(), !endpoint.is_auth());
         if !plan.latency.is_zero() {
             self.sleep(plan.latency);
         }

@@ -186,10 +186,12 @@ fn oversized_body_streams_announced_size() {
 
 #[test]
 fn session_expires_after_calls() {
-    let simulator = start_small(SimulatorOptions::default());
+    let simulator = start_small(SimulatorOptions {
+        faults: vec!["*:expire-session,skip=2,times=1".parse().expect("rule")],
+        ..SimulatorOptions::default()
+    });
     let (client, key) = logged_in(&simulator);
-    let session = login(&client, &key).expect("login");
-    simulator.set_faults(vec![FaultRule::new(Fault::ExpireSession).skip(2).times(1)]);
+    let session = login(&client, &key).expect("login calls do not count");
     assert_eq!(
         session.call("GetContainerListFilter", json!({})).status,
         200
