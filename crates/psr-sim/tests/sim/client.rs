@@ -148,6 +148,9 @@ pub struct Session<'c> {
     /// (legitimate id, private key): the user first, then its roles.
     pub key_ring: Vec<(String, SecretBytes)>,
     pub csrf: Option<String>,
+    /// The raw responses of the two login steps.
+    pub requirement: Value,
+    pub completed: Value,
 }
 
 /// Signs a login challenge; tests replace it to send bad signatures.
@@ -266,6 +269,8 @@ pub fn login_with_signer<'c>(
         encryption_version: requirement["EncryptionVersion"].as_i64().unwrap_or(0),
         key_ring,
         csrf: Some(csrf),
+        requirement,
+        completed,
     })
 }
 

@@ -319,3 +319,104 @@ fn api_keys_are_published() {
     let value: Value = serde_json::to_value(&keys).expect("serialisable");
     assert!(value.is_object());
 }
+
+/// Returns the JSON type name of a value, for shape comparisons.
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+#[test]
+fn login_responses_match_vector_shapes() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/vectors/login.json"
+    );
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
+        panic!("vector file {path} is missing ({e}); shared/ must lie beside the repository")
+    });
+    let vectors: Value = serde_json::from_str(&text).expect("vector JSON");
+    let client = Client::new(demo());
+    let ecc = login(&client, &demo_key("nps-svc/nps")).expect("ECC login");
+    let rsa = login(&client, &demo_key("legacy-svc/legacy")).expect("RSA login");
+
+    let cases = vectors["cases"].as_array().expect("cases");
+    let logins: Vec<&Value> = cases.iter().filter(|c| c["kind"] == "login").collect();
+    assert!(!logins.is_empty(), "no login vectors in {path}");
+    for case in logins {
+        let id = case["id"].as_str().unwrap_or_default();
+        let steps = [
+            (
+                "authenticate_api_key_response",
+                &ecc.requirement,
+                &rsa.requirement,
+            ),
+            (
+                "authenticate_user_key_signature_credential_response",
+                &ecc.completed,
+                &rsa.completed,
+            ),
+        ];
+        for (step, ecc_response, rsa_response) in steps {
+            let expected = case[step].as_object().expect("response object");
+            for (name, value) in expected {
+                for response in [ecc_response, rsa_response] {
+                    let actual = response.get(name).unwrap_or_else(|| {
+                        panic!("{id}: {step} member {name} is missing from {response}")
+                    });
+                    // A null in the vector (no UserKey) allows any value: the
+                    // simulator always sends the user key.
+                    if !value.is_null() {
+                        assert_eq!(
+                            json_type(actual),
+                            json_type(value),
+                            "{id}: {step} member {name}"
+                        );
+                    }
+                }
+            }
+            let vector_type = expected["$type"].as_str().unwrap_or_default();
+            let sim_type = ecc_response["$type"].as_str().unwrap_or_default();
+            let short = |full: &str| {
+                full.split(',')
+                    .next()
+                    .unwrap_or_default()
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            assert_eq!(short(sim_type), short(vector_type), "{id}: {step} $type");
+        }
+
+        // The simulator verifies with psr_crypto::verify, so a signature made
+        // from the vector's user key in the client's format must pass it.
+        let b64 = |field: &str| {
+            STANDARD
+                .decode(case[field].as_str().expect("Base64 field"))
+                .expect("Base64")
+        };
+        let user_private = b64("expected_user_private_key_b64");
+        let user_public = b64("user_public_key_b64");
+        let challenge = STANDARD
+            .decode(
+                case["authenticate_api_key_response"]["Challenge"]
+                    .as_str()
+                    .expect("challenge"),
+            )
+            .expect("Base64");
+        let signature = psr_crypto::sign(&user_private, &challenge).expect("vector key signs");
+        assert!(
+            psr_crypto::verify(&user_public, &challenge, &signature),
+            "{id}: signature format"
+        );
+    }
+    ecc.close();
+    rsa.close();
+}
