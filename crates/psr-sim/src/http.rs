@@ -130,13 +130,13 @@ pub(crate) struct Server {
 }
 
 impl Server {
-    /// Starts accepting connections on `listener`.
+    /// Starts accepting connections on `listener`, bound to `local_addr`.
     pub fn start(
         listener: TcpListener,
+        local_addr: SocketAddr,
         service: Arc<Service>,
         tls: Option<Arc<ServerConfig>>,
     ) -> Result<Server, SimError> {
-        let local_addr = listener.local_addr().map_err(SimError::Thread)?;
         let connections: Arc<Mutex<HashMap<u64, TcpStream>>> = Arc::default();
         let accept_thread = {
             let service = Arc::clone(&service);

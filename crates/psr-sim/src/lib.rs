@@ -113,10 +113,12 @@ impl Simulator {
         } else {
             None
         };
-        let listener = TcpListener::bind(options.listen).map_err(|source| SimError::Bind {
+        let bind_error = |source| SimError::Bind {
             address: options.listen,
             source,
-        })?;
+        };
+        let listener = TcpListener::bind(options.listen).map_err(bind_error)?;
+        let local_addr = listener.local_addr().map_err(bind_error)?;
         let service = Arc::new(Service::new(
             store,
             ServiceConfig {
@@ -128,6 +130,7 @@ impl Simulator {
         ));
         let server = http::Server::start(
             listener,
+            local_addr,
             Arc::clone(&service),
             tls.as_ref().map(|identity| Arc::clone(&identity.config)),
         )?;
