@@ -131,6 +131,7 @@ impl FromStr for FaultRule {
                 .parse()
                 .map_err(|_| error(format!("{what} must be a non-negative integer")))
         };
+
         let fault = match kind.to_ascii_lowercase().as_str() {
             "latency" => Fault::Latency(Duration::from_millis(number("milliseconds")?)),
             "hang" => Fault::Hang,
@@ -155,6 +156,7 @@ impl FromStr for FaultRule {
             "slow-tls" => Fault::SlowTlsHandshake(Duration::from_millis(number("milliseconds")?)),
             other => return Err(error(format!("unknown fault kind {other:?}"))),
         };
+
         let mut parsed = FaultRule::new(fault);
         if method != "*" {
             parsed = parsed.method(method);
@@ -183,7 +185,7 @@ const UNKNOWN_ERROR_CODE: i64 = 251_020;
 /// Size of an `oversized` body when the rule names none: 64 MiB.
 const DEFAULT_OVERSIZED_BYTES: u64 = 64 * 1024 * 1024;
 
-/// What to do with one request.
+/// Faults planned for one request.
 #[derive(Debug, Default)]
 pub(crate) struct FaultPlan {
     /// Added delay before anything else happens.

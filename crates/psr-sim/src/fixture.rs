@@ -1,8 +1,8 @@
 //! The fixture: a JSON description of the database that a simulator serves.
 //!
-//! The format is documented in the crate's `README.md`. A fixture holds
-//! plain text secrets; the simulator encrypts them on start and keeps only
-//! ciphertext afterwards.
+//! The format is documented in the crate's `README.md`. A fixture contains
+//! plain text secrets, which the simulator encrypts on start; afterwards it
+//! keeps only the ciphertext.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -190,11 +190,11 @@ pub enum FixtureKeyType {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ItemFormat {
-    /// A random 32-byte item key; the value is a chain-6 blob under that
+    /// A random 32-byte item key. The value is a chain-6 blob under that
     /// key, and each right key is the item key encrypted to the reader.
     #[default]
     Current,
-    /// An RSA item key pair; the value is encrypted to the item public key
+    /// An RSA item key pair. The value is encrypted to the item public key
     /// (chain 0), and each right key is the item private key encrypted to
     /// the reader.
     Legacy,

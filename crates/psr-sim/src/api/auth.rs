@@ -169,9 +169,9 @@ impl Service {
         Ok(response)
     }
 
-    /// Checks the session headers of a `WebService` request: `token2` must
-    /// name an open session of this database with its key, `ApiKeyToken`
-    /// must be the JWT the session was opened with, and a `CSRF-Token`, when
+    /// Checks the session headers of a `WebService` request. `token2` must
+    /// name an open session of this database with its key, and `ApiKeyToken`
+    /// must be the JWT the session was opened with. A `CSRF-Token`, when
     /// present or required, must be signed by the user for this session.
     pub(super) fn check_session(&self, request: &Request) -> Result<SessionContext, ApiError> {
         let unauthorized = |message: &str| ApiError::Unauthorized(message.to_owned());
