@@ -174,20 +174,34 @@ fn line(message: &str) {
     let _ = writeln!(io::stderr().lock(), "psvault: {}", one_line(message));
 }
 
-/// Escapes control characters so that a message stays on one line.
+/// Escapes control characters so that a message stays on one line, and
+/// the Unicode line separators and bidirectional formatting characters
+/// that would break the line or reorder the shown text in a terminal.
 pub fn one_line(message: &str) -> Cow<'_, str> {
-    if !message.chars().any(char::is_control) {
+    if !message.chars().any(needs_escape) {
         return Cow::Borrowed(message);
     }
     let mut escaped = String::with_capacity(message.len() + 8);
     for c in message.chars() {
-        if c.is_control() {
+        if needs_escape(c) {
             escaped.extend(c.escape_default());
         } else {
             escaped.push(c);
         }
     }
     Cow::Owned(escaped)
+}
+
+fn needs_escape(c: char) -> bool {
+    match c {
+        // Arabic letter mark, left-to-right and right-to-left marks.
+        '\u{061c}' | '\u{200e}' | '\u{200f}' => true,
+        // Line and paragraph separators, embeddings and overrides.
+        '\u{2028}'..='\u{202e}' => true,
+        // Isolates.
+        '\u{2066}'..='\u{2069}' => true,
+        _ => c.is_control(),
+    }
 }
 
 #[cfg(test)]
@@ -198,6 +212,13 @@ mod tests {
     fn one_line_escapes_line_breaks() {
         assert_eq!(one_line("a\nb\rc\u{1b}"), "a\\nb\\rc\\u{1b}");
         assert_eq!(one_line("Grüße \"x\" \\"), "Grüße \"x\" \\");
+    }
+
+    #[test]
+    fn one_line_escapes_bidi_marks() {
+        assert_eq!(one_line("a\u{202e}b\u{2028}c"), "a\\u{202e}b\\u{2028}c");
+        assert_eq!(one_line("\u{200f}x\u{2066}"), "\\u{200f}x\\u{2066}");
+        assert_eq!(one_line("a\u{200b}b"), "a\u{200b}b");
     }
 
     #[test]

@@ -239,13 +239,15 @@ pub fn parse_request(bytes: &[u8], context: Context) -> Result<Request, RequestE
     let mut seen = HashSet::new();
     let mut request = Request::default();
     for (name, value) in members.0 {
+        // The type is checked before the duplicate, so that a duplicate of
+        // the wrong type reports the more specific error.
         check_member(&name, context)?;
+        apply_member(&mut request, &name, value)?;
         if !seen.insert(name.clone()) {
             return Err(RequestError(format!(
                 "request member \"{name}\" appears more than once; send it once"
             )));
         }
-        apply_member(&mut request, &name, value)?;
     }
     Ok(request)
 }

@@ -21,6 +21,7 @@ use crate::cli::{
     RequestSource,
 };
 use crate::exit::Failure;
+use crate::output::one_line;
 use crate::request::{self, Context, Request};
 
 /// Environment variable that contains the API key.
@@ -63,10 +64,9 @@ pub struct Connection {
 
 /// One lookup: the account and the audit reason.
 pub struct Lookup {
-    /// The parsed account identity.
+    /// The parsed account identity; its `Display` form (`DOMAIN\user`)
+    /// shows how the input was read.
     pub identity: Identity,
-    /// The identity as given, for messages.
-    pub identity_text: String,
     /// Audit reason for the logbook; empty when none was given.
     pub reason: String,
 }
@@ -251,6 +251,8 @@ impl ConnectionLayers {
                 ))
             })?;
 
+        reject_url_credentials(&url)?;
+
         let skip_certificate_check = request
             .insecure_skip_certificate_check
             .unwrap_or(flags.insecure_skip_certificate_check);
@@ -334,6 +336,28 @@ impl ConnectionLayers {
             allow_http,
         })
     }
+}
+
+/// Rejects `user:password@` in the URL. The message shows the URL with
+/// the credentials replaced by `***`, because they may hold a password.
+fn reject_url_credentials(url: &str) -> Result<(), Failure> {
+    let (scheme, after_scheme) = match url.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), url),
+    };
+    let authority_end = after_scheme
+        .find(['/', '?', '#'])
+        .unwrap_or(after_scheme.len());
+    let Some(at) = after_scheme[..authority_end].rfind('@') else {
+        return Ok(());
+    };
+    let redacted = format!("{scheme}***{}", &after_scheme[at..]);
+    Err(Failure::invalid_input(format!(
+        "credentials in the URL are not supported: {}; remove the part \
+         before '@', because psvault logs in with the API key and URLs \
+         end up in logs",
+        quoted(&redacted)
+    )))
 }
 
 fn resolve_proxy(request: &Request, flags: &ConnectionArgs) -> Result<ProxySetting, Failure> {
@@ -445,19 +469,20 @@ pub fn resolve_lookup(request: &Request, flags: Option<&Request>) -> Result<Look
         .or_else(|| flags.and_then(|f| f.reason.clone()))
         .unwrap_or_default();
 
-    let (identity, identity_text) = match (&source.identity, &source.domain, &source.user) {
+    let (identity, raw_parts) = match (&source.identity, &source.domain, &source.user) {
         (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
             return Err(Failure::invalid_input(
                 "both identity and domain/user are given; send one of them",
             ))
         }
-        (Some(text), None, None) => (Identity::parse(text), text.clone()),
+        (Some(text), None, None) => (Identity::parse(text), vec![text.as_str()]),
         (None, domain, Some(user)) => (
             Identity::from_parts(domain.as_deref(), user),
-            match domain {
-                Some(domain) => format!("{domain}\\{user}"),
-                None => user.clone(),
-            },
+            domain
+                .iter()
+                .map(String::as_str)
+                .chain([user.as_str()])
+                .collect(),
         ),
         (None, Some(_), None) => {
             return Err(Failure::invalid_input(
@@ -471,13 +496,29 @@ pub fn resolve_lookup(request: &Request, flags: Option<&Request>) -> Result<Look
             ))
         }
     };
-    let identity = identity.map_err(|e| Failure::client(&e))?;
+    let identity = identity.map_err(|e| identity_failure(&e, &raw_parts))?;
 
-    Ok(Lookup {
-        identity,
-        identity_text,
-        reason,
-    })
+    Ok(Lookup { identity, reason })
+}
+
+/// Turns an identity parse error into a failure whose message shows each
+/// raw part escaped and shortened, because psr_client quotes the input in
+/// full: a 10 KB identity or one with a right-to-left override would
+/// otherwise reach the terminal as it is. An API key pasted as the
+/// identity is not quoted at all.
+fn identity_failure(error: &psr_client::Error, raw_parts: &[&str]) -> Failure {
+    if raw_parts.iter().any(|part| ApiKey::parse(part).is_ok()) {
+        return Failure::invalid_input(
+            "invalid identity: it is an API key; pass the account as DOMAIN\\user and \
+             the key through PSVAULT_API_KEY, --api-key-file or the apiKey \
+             member, and create a new key if this one was exposed",
+        );
+    }
+    let mut failure = Failure::client(error);
+    for part in raw_parts.iter().filter(|part| !part.is_empty()) {
+        failure.message = failure.message.replace(part, &shortened(part));
+    }
+    failure
 }
 
 fn parse_get_format(name: &str) -> Result<GetFormat, Failure> {
@@ -576,23 +617,25 @@ pub fn parse_domain_alias(text: &str) -> Result<(String, String), String> {
     Ok((dns.to_owned(), netbios.to_owned()))
 }
 
-/// Quotes a non-secret value for a message: control characters escaped,
-/// and cut after 64 characters so a huge value cannot flood the terminal.
-/// Backslashes stay as they are, so `CORP\user` reads naturally.
+/// Quotes a non-secret value for a message, shortened and escaped as by
+/// `shortened`.
 pub fn quoted(text: &str) -> String {
+    format!("\"{}\"", shortened(text))
+}
+
+/// Prepares a non-secret value for a message: characters that would
+/// break the line or reorder the shown text are escaped as `one_line`
+/// does, and the value is cut after 64 characters so a huge value cannot
+/// flood the terminal. Backslashes and quotes stay as they are, so
+/// `CORP\user` reads naturally.
+pub fn shortened(text: &str) -> String {
     const LIMIT: usize = 64;
-    let mut shown = String::with_capacity(text.len().min(4 * LIMIT) + 5);
-    for c in text.chars().take(LIMIT) {
-        if c.is_control() {
-            shown.extend(c.escape_default());
-        } else {
-            shown.push(c);
-        }
-    }
+    let head: String = text.chars().take(LIMIT).collect();
+    let mut shown = one_line(&head).into_owned();
     if text.chars().nth(LIMIT).is_some() {
         shown.push_str("...");
     }
-    format!("\"{shown}\"")
+    shown
 }
 
 #[cfg(test)]
@@ -637,7 +680,24 @@ mod tests {
         let shown = quoted(&"x".repeat(1000));
         assert!(shown.len() < 80, "{shown}");
         assert_eq!(quoted("a\u{7}b"), "\"a\\u{7}b\"");
+        assert_eq!(quoted("a\u{0}b\nc"), "\"a\\u{0}b\\nc\"");
+        assert_eq!(quoted("a\u{2028}b\u{200b}"), "\"a\\u{2028}b\u{200b}\"");
         assert_eq!(quoted("CORP\\svc"), "\"CORP\\svc\"");
+        assert_eq!(quoted("a\u{202e}b"), "\"a\\u{202e}b\"");
+        assert_eq!(quoted("Jörg \"x\""), "\"Jörg \"x\"\"");
+    }
+
+    #[test]
+    fn url_credentials_are_rejected_unquoted() {
+        let failure = reject_url_credentials("https://admin:S3cret@h/api/").unwrap_err();
+        assert!(!failure.message.contains("S3cret"), "{}", failure.message);
+        assert!(
+            failure.message.contains("https://***@h/api/"),
+            "{}",
+            failure.message
+        );
+        assert!(reject_url_credentials("https://h/api/?a=b@c").is_ok());
+        assert!(reject_url_credentials("https://h:443/api/").is_ok());
     }
 
     #[test]
@@ -653,7 +713,7 @@ mod tests {
             ..Request::default()
         };
         let lookup = resolve_lookup(&request, Some(&flags)).expect("valid lookup");
-        assert_eq!(lookup.identity_text, "CORP\\from-request");
+        assert_eq!(lookup.identity.to_string(), "CORP\\from-request");
         assert_eq!(lookup.reason, "flag reason");
     }
 

@@ -29,7 +29,7 @@ pub fn run(
         return Ok(Outcome::NotFound(format!(
             "no {} entry matches {}",
             connection.config.form.form,
-            crate::settings::quoted(&lookup.identity_text)
+            crate::settings::quoted(&lookup.identity.to_string())
         )));
     };
 
