@@ -66,8 +66,8 @@ pub enum Command {
     /// Look up many credentials in one session: JSON lines in on stdin,
     /// one JSON result line out per input line.
     ///
-    /// Every line holds `identity` (or `domain` and `user`), optionally
-    /// `reason` and `tag` (echoed back). The first line may also hold
+    /// Every line contains `identity` (or `domain` and `user`), optionally
+    /// `reason` and `tag` (echoed back). The first line may also contain
     /// the connection members of `get --request -` (url, apiKey, TLS
     /// options, timeouts, form and field names, format); a first line
     /// with connection members only is a header and produces no output.
@@ -129,7 +129,7 @@ pub struct GetArgs {
     #[arg(long, value_name = "SOURCE", value_parser = parse_request_source)]
     pub request: Option<RequestSource>,
 
-    /// Where the API key comes from.
+    /// Source of the API key.
     #[command(flatten)]
     pub key: KeyArgs,
 
@@ -155,7 +155,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "SOURCE", value_parser = parse_request_source)]
     pub request: Option<RequestSource>,
 
-    /// Where the API key comes from.
+    /// Source of the API key.
     #[command(flatten)]
     pub key: KeyArgs,
 
@@ -177,7 +177,7 @@ pub struct BatchArgs {
     #[arg(long, value_enum, default_value_t = BatchFormat::Json)]
     pub format: BatchFormat,
 
-    /// Where the API key comes from.
+    /// Source of the API key.
     #[command(flatten)]
     pub key: KeyArgs,
 
@@ -202,7 +202,7 @@ pub struct InspectArgs {
     #[arg(long, value_name = "SOURCE", value_parser = parse_request_source)]
     pub request: Option<RequestSource>,
 
-    /// Where the API key comes from.
+    /// Source of the API key.
     #[command(flatten)]
     pub key: KeyArgs,
 }

@@ -57,7 +57,7 @@ pub enum Class {
     /// The server could not be reached: DNS, refused connection, TLS or
     /// certificate failure, timeout.
     Connection,
-    /// The server answered something the protocol does not allow, or
+    /// The server returned something the protocol does not allow, or
     /// psvault hit an internal error.
     Server,
 }
@@ -146,14 +146,14 @@ impl From<ErrorClass> for Class {
 ///
 /// The message must never contain a secret. Messages built from
 /// `psr_client::Error` rely on that crate's guarantee that its `Display`
-/// output holds no key, token or password.
+/// output contains no key, token or password.
 #[derive(Debug)]
 pub struct Failure {
     /// Decides the exit code and the error id.
     pub class: Class,
-    /// What failed, naming the value involved.
+    /// Description of the failure, naming the value involved.
     pub message: String,
-    /// What to do about it, when the message does not say so already.
+    /// Advice on the fix, when the message does not give it already.
     pub hint: Option<&'static str>,
 }
 
@@ -194,7 +194,7 @@ impl fmt::Display for Failure {
     }
 }
 
-/// What a command that did not fail reports.
+/// Result of a command that did not fail.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// The command did what was asked (exit code 0).

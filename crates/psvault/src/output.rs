@@ -1,4 +1,4 @@
-//! What psvault writes: credentials on stdout, messages on stderr.
+//! Output of psvault: credentials on stdout, messages on stderr.
 //!
 //! stdout carries only the result. stderr carries `psvault: ...` lines,
 //! one per message: control characters in messages are escaped, so a line
@@ -19,7 +19,7 @@ use crate::cli::ErrorFormat;
 use crate::exit::{Class, Failure};
 
 /// A credential as printed: the entry's fields plus the API key's
-/// database and user, so a caller can tell which vault answered.
+/// database and user, so a caller can tell which vault returned it.
 #[derive(Serialize)]
 pub struct CredentialOutput<'a> {
     /// Value of the entry's Domain field.
@@ -163,7 +163,7 @@ pub struct ErrorRecord<'a> {
     pub exit_code: u8,
     /// What failed.
     pub message: &'a str,
-    /// What to do about it.
+    /// Advice on the fix.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<&'a str>,
 }

@@ -456,7 +456,7 @@ fn check_readable_file(path: &PathBuf, what: &str) -> Result<(), Failure> {
 }
 
 /// Builds the lookup from `request`, or from `flags` when the request
-/// holds no lookup member. Lookup members of the request and the flags
+/// contains no lookup member. Lookup members of the request and the flags
 /// are not mixed.
 pub fn resolve_lookup(request: &Request, flags: Option<&Request>) -> Result<Lookup, Failure> {
     let source = match flags {

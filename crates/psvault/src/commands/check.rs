@@ -33,7 +33,7 @@ struct FormReport {
     domain_field: String,
     username_field: String,
     password_field: String,
-    /// Why forms could not be listed, when entries are recognised by the
+    /// Reason why forms could not be listed, when entries are recognised by the
     /// form name stored in them instead.
     fallback_reason: Option<String>,
 }
