@@ -2,6 +2,7 @@
 
 use ureq::http::Uri;
 
+use crate::config::redact_userinfo;
 use crate::error::Error;
 
 /// Normalises a base URL: trims it, adds `https://` when no scheme is
@@ -9,10 +10,11 @@ use crate::error::Error;
 /// every path segment of the base.
 ///
 /// Rejects `http://` unless `allow_insecure_http` is set, other schemes,
-/// user information, queries, fragments and URLs without a host.
+/// user information, queries, fragments, invalid ports and URLs without a
+/// host. Errors show the URL with its user information replaced by `***`.
 pub(crate) fn normalize_base_url(url: &str, allow_insecure_http: bool) -> Result<String, Error> {
     let invalid = |reason: &str| Error::InvalidUrl {
-        url: url.to_string(),
+        url: redact_userinfo(url),
         reason: reason.to_string(),
     };
     let trimmed = url.trim();
@@ -27,7 +29,7 @@ pub(crate) fn normalize_base_url(url: &str, allow_insecure_http: bool) -> Result
         Some(s) if s == "http" => {
             if !allow_insecure_http {
                 return Err(Error::InsecureUrl {
-                    url: url.to_string(),
+                    url: redact_userinfo(url),
                 });
             }
             s
@@ -52,6 +54,12 @@ pub(crate) fn normalize_base_url(url: &str, allow_insecure_http: bool) -> Result
         .map_err(|e| invalid(&format!("cannot parse it ({e})")))?;
     if uri.host().map_or(true, str::is_empty) {
         return Err(invalid("the URL has no host name"));
+    }
+    // `Uri` accepts any text after the host's colon and then reports no
+    // port, so "host:99999" would silently connect to the default port.
+    let after_host = authority.rsplit(']').next().unwrap_or_default();
+    if after_host.contains(':') && uri.port_u16().is_none() {
+        return Err(invalid("the port must be a number from 0 to 65535"));
     }
     Ok(normalized)
 }
@@ -124,12 +132,28 @@ mod tests {
             "https://pws.example.com/api#top",
             "https://user:pw@pws.example.com/api",
             "https://pws example.com/api",
+            "https://pws.example.com:99999/api",
+            "https://pws.example.com:https/api",
+            "javascript:alert(1)",
         ] {
             let result = normalize_base_url(input, false);
             assert!(
                 matches!(result, Err(Error::InvalidUrl { .. })),
                 "{input}: {result:?}"
             );
+        }
+    }
+
+    #[test]
+    fn errors_hide_the_url_password() {
+        for (input, insecure) in [
+            ("https://user:hunter2@pws.example.com/api", false),
+            ("http://user:hunter2@pws.example.com/api", false),
+            ("http://user:hunter2@pws.example.com/api", true),
+        ] {
+            let error = normalize_base_url(input, insecure).unwrap_err();
+            assert!(!error.to_string().contains("hunter2"), "{error}");
+            assert!(error.to_string().contains("pws.example.com"), "{error}");
         }
     }
 
