@@ -68,7 +68,7 @@ pub enum Error {
          or a user name with a separate domain"
     )]
     InvalidIdentity {
-        /// The identity as given.
+        /// The identity as given, cut after 100 characters.
         identity: String,
         /// Description of the problem.
         reason: String,

@@ -33,7 +33,7 @@ impl Identity {
             None => user.to_string(),
         };
         let invalid = |reason: &str| Error::InvalidIdentity {
-            identity: shown.clone(),
+            identity: cut(&shown),
             reason: reason.to_string(),
         };
 
@@ -109,6 +109,18 @@ impl Identity {
                 .domain_candidates(aliases)
                 .iter()
                 .any(|candidate| equal_ignoring_case(candidate, domain))
+    }
+}
+
+/// Longest identity quoted in an error, in characters. A longer one is
+/// cut, so that a huge value or a pasted API key is not echoed in full.
+const MAX_SHOWN_CHARS: usize = 100;
+
+/// Cuts `text` after `MAX_SHOWN_CHARS` characters and marks the cut.
+fn cut(text: &str) -> String {
+    match text.char_indices().nth(MAX_SHOWN_CHARS) {
+        Some((end, _)) => format!("{}...", &text[..end]),
+        None => text.to_string(),
     }
 }
 
@@ -207,6 +219,15 @@ mod tests {
                 "{text}: {result:?}"
             );
         }
+    }
+
+    #[test]
+    fn long_identity_is_cut_in_errors() {
+        let text = "é".repeat(10_000);
+        let message = Identity::parse(&text).unwrap_err().to_string();
+        assert!(message.contains(&"é".repeat(100)), "{message}");
+        assert!(!message.contains(&"é".repeat(101)), "{message}");
+        assert!(message.len() < 600, "{} bytes", message.len());
     }
 
     #[test]
