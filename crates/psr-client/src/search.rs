@@ -227,7 +227,9 @@ fn list_containers(
     let first_page = filter.get("Page").and_then(int_value).unwrap_or(0);
     let mut seen = HashSet::new();
     let mut containers = Vec::new();
-    for page in first_page..first_page + MAX_PAGES {
+    for offset in 0..MAX_PAGES {
+        // A hostile Page near i64::MAX must not overflow.
+        let page = first_page.saturating_add(offset);
         if page_size > 0 {
             filter.insert("Page".to_string(), json!(page));
         }

@@ -202,6 +202,14 @@ pub fn read_secret(
             url: secret_url.clone(),
             detail: format!("the item {item_id} came back empty"),
         })?;
+    // Anything but an object would read as an item without a Value, which
+    // is the empty password.
+    if !item.is_object() {
+        return Err(Error::UnexpectedResponse {
+            url: secret_url,
+            detail: format!("the item {item_id} is not a JSON object"),
+        });
+    }
     if let Some(returned_id) = non_empty_str(&item, "Id") {
         if !guid_eq(returned_id, item_id) {
             return Err(Error::UnexpectedResponse {
