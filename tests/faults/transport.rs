@@ -12,30 +12,41 @@ fn rule(fault: Fault, method: &str) -> FaultRule {
     FaultRule::new(fault).method(method)
 }
 
+/// A hung lookup must end within its --timeout plus one second: the
+/// client spends at most half a second closing the session after the
+/// deadline, which leaves room for process start and exit.
+const HANG_ARGS: &[&str] = &["--timeout", "2"];
+const HANG_MAX_SECONDS: f64 = 3.0;
+
 #[test]
 fn hang_ends_at_deadline() {
     let deadline_message = &["did not respond within the deadline", "{host}"];
     run_cases(vec![
         Case::new("login", vec![rule(Fault::Hang, "AuthenticateApiKey")], 6)
             .messages(deadline_message)
-            .sessions(Sessions::NeverOpened),
+            .sessions(Sessions::NeverOpened)
+            .args(HANG_ARGS, HANG_MAX_SECONDS),
         Case::new("every request", vec![FaultRule::new(Fault::Hang)], 6)
             .messages(deadline_message)
-            .sessions(Sessions::NeverOpened),
+            .sessions(Sessions::NeverOpened)
+            .args(HANG_ARGS, HANG_MAX_SECONDS),
         Case::new("form list", vec![rule(Fault::Hang, "GetContainerList")], 6)
-            .messages(deadline_message),
+            .messages(deadline_message)
+            .args(HANG_ARGS, HANG_MAX_SECONDS),
         Case::new(
             "search",
             vec![rule(Fault::Hang, "GetContainerList").skip(1)],
             6,
         )
-        .messages(deadline_message),
+        .messages(deadline_message)
+        .args(HANG_ARGS, HANG_MAX_SECONDS),
         Case::new(
             "secret read",
             vec![rule(Fault::Hang, "GetContainerItemWithSecretValue")],
             6,
         )
-        .messages(deadline_message),
+        .messages(deadline_message)
+        .args(HANG_ARGS, HANG_MAX_SECONDS),
         // The credential is already read when CloseSession hangs, so the
         // lookup succeeds; the session stays open on the server.
         Case::new("close", vec![rule(Fault::Hang, "CloseSession")], 0)
@@ -46,7 +57,7 @@ fn hang_ends_at_deadline() {
             6,
         )
         .messages(deadline_message)
-        .args(&["--timeout", "3"], 5.0),
+        .args(&["--timeout", "3"], 4.0),
     ]);
 }
 

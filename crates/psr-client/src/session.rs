@@ -19,7 +19,7 @@ use crate::transport::{HttpClient, SessionHeaders};
 
 /// Time granted to `CloseSession` when the lookup's deadline has already
 /// passed, and to the best-effort close on drop.
-const CLOSE_GRACE: Duration = Duration::from_secs(1);
+const CLOSE_GRACE: Duration = Duration::from_millis(500);
 
 /// A credential found for an identity.
 #[derive(Debug)]
@@ -293,7 +293,7 @@ fn closing_deadline(deadline: Deadline) -> Deadline {
 }
 
 /// Logs in, looks up one identity and closes the session, all within
-/// `config.timeout` (closing after a timeout may take up to one second
+/// `config.timeout` (closing after a timeout may take up to half a second
 /// more).
 ///
 /// The session is closed after an error too. A failed close after a
