@@ -31,9 +31,10 @@ fn status_500_by_code() {
             4,
         )
         .messages(&["401 Unauthorized"]),
+        // A missing read right on the item makes it not releasable.
+        Case::new("30003", server_error(30_003, SECRET), 5)
+            .messages(&["no read right", "server code 30003"]),
         // Codes without a mapping of their own are server errors (exit 7).
-        Case::new("30003", server_error(30_003, SECRET), 7)
-            .messages(&["server error at https://{host}", "exception code 30003"]),
         Case::new("20039", server_error(20_039, SECRET), 7).messages(&["exception code 20039"]),
         Case::new("251020", server_error(251_020, SECRET), 7).messages(&["exception code 251020"]),
         Case::new("unknown code", server_error(987_654_321, SECRET), 7)

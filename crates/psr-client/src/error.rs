@@ -264,6 +264,14 @@ pub enum Error {
         entry_id: String,
     },
 
+    /// The server refused to reveal the password because the user lacks
+    /// the read right on it (exception code 30003, `RightInsufficientRight`).
+    #[error("the server refused to reveal the password of entry {entry_id}: the API key's user has no read right on it (server code 30003). Grant the user or one of its roles read access to the entry")]
+    InsufficientRight {
+        /// Id of the password container.
+        entry_id: String,
+    },
+
     /// Name resolution, connection set-up or proxy negotiation failed, or
     /// the connection broke.
     #[error("cannot reach {url}: {detail}. Check the URL, DNS, proxy settings and that the server is running")]
@@ -428,9 +436,10 @@ impl Error {
             | Error::Unauthorized { .. }
             | Error::Forbidden { .. }
             | Error::SessionInvalid { .. } => ErrorClass::Authentication,
-            Error::Sealed { .. } | Error::NoKey { .. } | Error::Secured { .. } => {
-                ErrorClass::NotReleasable
-            }
+            Error::Sealed { .. }
+            | Error::NoKey { .. }
+            | Error::Secured { .. }
+            | Error::InsufficientRight { .. } => ErrorClass::NotReleasable,
             Error::Connect { .. }
             | Error::Tls { .. }
             | Error::CertificatePinMismatch { .. }

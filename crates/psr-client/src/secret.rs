@@ -17,6 +17,8 @@ use crate::keyring::KeyRing;
 
 /// Exception code `ItemSecretNoReason`.
 const CODE_REASON_REQUIRED: i64 = 20019;
+/// Exception code `RightInsufficientRight`.
+const CODE_INSUFFICIENT_RIGHT: i64 = 30003;
 /// Exception codes `PasswordIsSealed` and `ContainerItemIsSealed`.
 const CODES_SEALED: [i64; 2] = [20047, 1300001];
 /// Exception codes `RightNoKey` and `RightKeyMissing`.
@@ -232,6 +234,7 @@ fn refine_server_error(error: Error, entry_id: &str) -> Error {
     let entry_id = entry_id.to_string();
     match *code {
         CODE_REASON_REQUIRED => Error::ReasonRequired { entry_id },
+        CODE_INSUFFICIENT_RIGHT => Error::InsufficientRight { entry_id },
         code if CODES_SEALED.contains(&code) => Error::Sealed { entry_id },
         code if CODES_NO_KEY.contains(&code) => Error::NoKey { entry_id },
         _ => error,
