@@ -106,8 +106,13 @@ fn cases() -> Vec<Case> {
             2,
             &["aaaaaaaaaaaaaaaa", "domain is missing"],
         ),
-        // A user name may contain '@'; the last one separates the domain.
-        case("two at signs", "a@b@c", 1, &["c\\a@b"]),
+        // Windows account names cannot contain '@', so a second one is a typo.
+        case(
+            "two at signs",
+            "a@b@c",
+            2,
+            &["a@b@c", "more than one domain separator"],
+        ),
         case(
             "10 KB user",
             format!("CORP\\{long_user}"),

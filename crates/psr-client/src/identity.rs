@@ -62,7 +62,9 @@ impl Identity {
         {
             return Err(invalid("it contains control characters"));
         }
-        if domain.contains(['\\', '@']) || user.contains('\\') {
+        // Windows account names cannot contain '\\' or '@', so a second
+        // separator is a typo, never part of the name.
+        if domain.contains(['\\', '@']) || user.contains(['\\', '@']) {
             return Err(invalid("it contains more than one domain separator"));
         }
         Ok(Identity {
@@ -210,6 +212,8 @@ mod tests {
             "CORP\\",
             "svc@",
             "A\\B\\c",
+            "a@b@c",
+            "CORP\\svc@corp.example.com",
             ".\\svc",
             "CORP\\s\u{7}vc",
         ] {
