@@ -3,12 +3,17 @@
 
 use std::fmt;
 use std::io::{BufReader, Read, Write};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::WebPkiSupportedAlgorithms;
-use rustls::{CertificateError, ClientConnection, DigitallySignedStruct, OtherError, StreamOwned};
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::{
+    CertificateError, ClientConnection, DigitallySignedStruct, OtherError, RootCertStore,
+    StreamOwned,
+};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls_platform_verifier::Verifier as PlatformVerifier;
 use sha2::{Digest, Sha256};
 use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, Transport,
@@ -18,10 +23,39 @@ use ureq::unversioned::transport::{
 use crate::config::TlsOptions;
 use crate::error::Error;
 
+/// Whether rustls-platform-verifier 0.7.1 verifies with WebPKI over the
+/// operating system's certificate files plus the extra roots, as its
+/// `verification/others.rs` does on Unix systems other than Android and
+/// Apple's. Only there does trying the CA file's roots alone first give
+/// the same result as the platform verifier.
+const PLATFORM_VERIFIER_IS_WEBPKI: bool = cfg!(all(
+    unix,
+    not(target_os = "android"),
+    not(target_vendor = "apple"),
+    not(target_arch = "wasm32")
+));
+
 /// Builds the rustls client configuration for the given options, with the
 /// ring crypto provider.
 pub(crate) fn client_config(options: &TlsOptions) -> Result<Arc<rustls::ClientConfig>, Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = certificate_verifier(options, &provider)?;
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::InvalidConfig {
+            setting: "tls",
+            reason: format!("cannot configure TLS: {e}"),
+        })?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+fn certificate_verifier(
+    options: &TlsOptions,
+    provider: &Arc<CryptoProvider>,
+) -> Result<CertificateVerifier, Error> {
     let mode = if !options.pin_sha256.is_empty() {
         if options.dangerous_skip_certificate_check {
             tracing::warn!(
@@ -37,32 +71,28 @@ pub(crate) fn client_config(options: &TlsOptions) -> Result<Arc<rustls::ClientCo
             Some(path) => read_ca_file(path)?,
             None => Vec::new(),
         };
-        let verifier = if extra_roots.is_empty() {
-            rustls_platform_verifier::Verifier::new(provider.clone())
-        } else {
-            rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots, provider.clone())
-        }
-        .map_err(|e| Error::InvalidConfig {
+        let invalid = |e: String| Error::InvalidConfig {
             setting: "caFile",
             reason: format!("cannot set up certificate verification: {e}"),
-        })?;
-        VerifyMode::Platform(Arc::new(verifier))
+        };
+        if extra_roots.is_empty() {
+            let verifier =
+                PlatformVerifier::new(provider.clone()).map_err(|e| invalid(e.to_string()))?;
+            VerifyMode::Platform(Arc::new(verifier))
+        } else if PLATFORM_VERIFIER_IS_WEBPKI {
+            VerifyMode::CaFileFirst(Box::new(
+                CaFileFirst::new(extra_roots, provider).map_err(invalid)?,
+            ))
+        } else {
+            let verifier = PlatformVerifier::new_with_extra_roots(extra_roots, provider.clone())
+                .map_err(|e| invalid(e.to_string()))?;
+            VerifyMode::Platform(Arc::new(verifier))
+        }
     };
-
-    let verifier = CertificateVerifier {
+    Ok(CertificateVerifier {
         mode,
         algorithms: provider.signature_verification_algorithms,
-    };
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::InvalidConfig {
-            setting: "tls",
-            reason: format!("cannot configure TLS: {e}"),
-        })?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
-    Ok(Arc::new(config))
+    })
 }
 
 fn read_ca_file(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, Error> {
@@ -108,7 +138,10 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 
 enum VerifyMode {
     /// The operating system's trust store plus extra roots.
-    Platform(Arc<rustls_platform_verifier::Verifier>),
+    Platform(Arc<PlatformVerifier>),
+    /// The CA file's roots alone, then the platform verifier with the
+    /// operating system's trust store plus the CA file's roots.
+    CaFileFirst(Box<CaFileFirst>),
     /// A matching SHA-256 pin is required and sufficient.
     Pinned(Vec<[u8; 32]>),
     /// Any certificate is accepted, with a warning per handshake.
@@ -124,6 +157,7 @@ impl fmt::Debug for CertificateVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mode = match &self.mode {
             VerifyMode::Platform(_) => "platform",
+            VerifyMode::CaFileFirst(_) => "ca-file-first",
             VerifyMode::Pinned(_) => "pinned",
             VerifyMode::Unchecked => "unchecked",
         };
@@ -150,6 +184,9 @@ impl ServerCertVerifier for CertificateVerifier {
                 ocsp_response,
                 now,
             ),
+            VerifyMode::CaFileFirst(mode) => {
+                mode.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+            }
             VerifyMode::Pinned(pins) => {
                 let found: [u8; 32] = Sha256::digest(end_entity.as_ref()).into();
                 if pins.contains(&found) {
@@ -203,6 +240,90 @@ impl ServerCertVerifier for CertificateVerifier {
         match &self.mode {
             VerifyMode::Platform(verifier) => verifier.supported_verify_schemes(),
             _ => self.algorithms.supported_schemes(),
+        }
+    }
+}
+
+/// Verification for a CA file where the platform verifier is WebPKI
+/// (see [`PLATFORM_VERIFIER_IS_WEBPKI`]).
+///
+/// Loading and parsing the operating system's trust store costs a few
+/// milliseconds of CPU per process, which is a large share of a one-shot
+/// lookup. A certificate that chains to a CA file root is accepted by
+/// WebPKI over those roots alone, and WebPKI over more roots would accept
+/// it too. Any other certificate goes to the platform verifier, loaded on
+/// first use, and its result is final. So the outcome is the platform
+/// verifier's in every case.
+struct CaFileFirst {
+    ca_file: Arc<WebPkiServerVerifier>,
+    extra_roots: Vec<CertificateDer<'static>>,
+    provider: Arc<CryptoProvider>,
+    platform: OnceLock<Result<Arc<PlatformVerifier>, String>>,
+}
+
+impl CaFileFirst {
+    fn new(
+        extra_roots: Vec<CertificateDer<'static>>,
+        provider: &Arc<CryptoProvider>,
+    ) -> Result<CaFileFirst, String> {
+        let mut roots = RootCertStore::empty();
+        for certificate in &extra_roots {
+            roots.add(certificate.clone()).map_err(|e| e.to_string())?;
+        }
+        let ca_file =
+            WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                .build()
+                .map_err(|e| e.to_string())?;
+        Ok(CaFileFirst {
+            ca_file,
+            extra_roots,
+            provider: provider.clone(),
+            platform: OnceLock::new(),
+        })
+    }
+
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let by_ca_file = self.ca_file.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        );
+        if by_ca_file.is_ok() {
+            return by_ca_file;
+        }
+        tracing::debug!(
+            server = %server_name.to_str(),
+            "server certificate does not chain to the CA file; checking the system trust store"
+        );
+        self.platform()?.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        )
+    }
+
+    fn platform(&self) -> Result<&PlatformVerifier, rustls::Error> {
+        let platform = self.platform.get_or_init(|| {
+            PlatformVerifier::new_with_extra_roots(self.extra_roots.clone(), self.provider.clone())
+                .map(Arc::new)
+                .map_err(|e| e.to_string())
+        });
+        match platform {
+            Ok(verifier) => Ok(verifier),
+            Err(reason) => Err(rustls::Error::General(format!(
+                "cannot load the system trust store: {reason}"
+            ))),
         }
     }
 }
@@ -305,5 +426,83 @@ impl Transport for TlsTransport {
 
     fn is_tls(&self) -> bool {
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+
+    /// Returns a CA certificate (PEM) and a certificate for 127.0.0.1 that
+    /// it issued.
+    fn ca_and_server_certificate() -> (String, CertificateDer<'static>) {
+        let ca_key = KeyPair::generate().expect("CA key");
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "psr-client unit test CA");
+        let ca_certificate = ca_params.self_signed(&ca_key).expect("CA certificate");
+        let issuer = Issuer::new(ca_params, ca_key);
+
+        let key = KeyPair::generate().expect("key");
+        let params = CertificateParams::new(vec!["127.0.0.1".to_string()]).expect("params");
+        let certificate = params.signed_by(&key, &issuer).expect("certificate");
+        (ca_certificate.pem(), certificate.der().clone())
+    }
+
+    fn self_signed_certificate() -> CertificateDer<'static> {
+        let key = KeyPair::generate().expect("key");
+        let params = CertificateParams::new(vec!["127.0.0.1".to_string()]).expect("params");
+        params.self_signed(&key).expect("certificate").der().clone()
+    }
+
+    /// Builds the verifier for a CA file with `pem`, written to a file
+    /// named after `test`.
+    fn verifier_for_ca_file(test: &str, pem: &str) -> CertificateVerifier {
+        let path =
+            std::env::temp_dir().join(format!("psr-client-{test}-{}.pem", std::process::id()));
+        std::fs::write(&path, pem).expect("write CA file");
+        let options = TlsOptions {
+            ca_file: Some(path.clone()),
+            ..TlsOptions::default()
+        };
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let verifier = certificate_verifier(&options, &provider);
+        let _ = std::fs::remove_file(&path);
+        verifier.expect("verifier")
+    }
+
+    fn verify(verifier: &CertificateVerifier, certificate: &CertificateDer<'_>) -> bool {
+        let server_name = ServerName::try_from("127.0.0.1").expect("server name");
+        verifier
+            .verify_server_cert(certificate, &[], &server_name, &[], UnixTime::now())
+            .is_ok()
+    }
+
+    #[test]
+    fn ca_file_chain_skips_system_store() {
+        let (ca_pem, certificate) = ca_and_server_certificate();
+        let verifier = verifier_for_ca_file("ca-first-accepts", &ca_pem);
+        assert!(verify(&verifier, &certificate));
+        let ca_file_first = matches!(verifier.mode, VerifyMode::CaFileFirst(_));
+        assert_eq!(ca_file_first, PLATFORM_VERIFIER_IS_WEBPKI, "verify mode");
+        if let VerifyMode::CaFileFirst(mode) = &verifier.mode {
+            assert!(mode.platform.get().is_none(), "system store was loaded");
+        }
+    }
+
+    #[test]
+    fn ca_file_other_issuer_rejected() {
+        let (ca_pem, _) = ca_and_server_certificate();
+        let verifier = verifier_for_ca_file("ca-first-rejects", &ca_pem);
+        assert!(!verify(&verifier, &self_signed_certificate()));
+        if let VerifyMode::CaFileFirst(mode) = &verifier.mode {
+            assert!(
+                mode.platform.get().is_some(),
+                "system store was not consulted"
+            );
+        }
     }
 }
