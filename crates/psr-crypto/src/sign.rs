@@ -3,12 +3,14 @@
 //! ECDSA signatures are the raw concatenation `r || s`, each 66 bytes
 //! (IEEE P1363), never DER.
 
-use p521::ecdsa::signature::hazmat::{PrehashVerifier, RandomizedPrehashSigner};
-use p521::ecdsa::{Signature, SigningKey, VerifyingKey};
+use ecdsa::hazmat::{bits2field, sign_prehashed};
+use p521::ecdsa::signature::hazmat::PrehashVerifier;
+use p521::ecdsa::{Signature, VerifyingKey};
+use p521::elliptic_curve::Field;
+use p521::NistP521;
 use rand::rngs::OsRng;
 use rsa::Pkcs1v15Sign;
 use sha2::{Digest, Sha256, Sha512};
-use zeroize::Zeroizing;
 
 use crate::error::KeyError;
 use crate::keys::{self, PrivateKey, PublicKey, ECC_COMPONENT_LEN};
@@ -24,22 +26,27 @@ pub const ECDSA_SIGNATURE_LEN: usize = 2 * ECC_COMPONENT_LEN;
 /// is detected as in [`crate::detect_private_key_type`], so raw XML and
 /// symmetric keys are rejected.
 pub fn sign(private_key: &[u8], data: &[u8]) -> Result<Vec<u8>, KeyError> {
-    match keys::parse_private_key(private_key)? {
+    match keys::parse_signing_key(private_key)? {
         PrivateKey::Rsa(key) => {
             let digest = Sha512::digest(data);
             key.sign_with_rng(&mut OsRng, Pkcs1v15Sign::new::<Sha512>(), &digest)
                 .map_err(|_| KeyError::InvalidRsaKey)
         }
-        PrivateKey::Ecc(key) => {
-            let scalar = Zeroizing::new(key.to_bytes());
-            let signing_key =
-                SigningKey::from_bytes(&scalar).map_err(|_| KeyError::InvalidEccKey)?;
-            let signature: Signature = signing_key
-                .sign_prehash_with_rng(&mut OsRng, &ecdsa_prehash(data))
-                .map_err(|_| KeyError::OperationFailed)?;
-            Ok(signature.to_bytes().to_vec())
-        }
+        PrivateKey::Ecc(key) => sign_ecdsa(&key, data),
     }
+}
+
+/// Signs with the secret scalar and a random nonce, as p521 0.13's
+/// `SigningKey` does. `SigningKey` also derives the verifying key when it
+/// is built, which would cost a second scalar multiplication per signature.
+fn sign_ecdsa(key: &p521::SecretKey, data: &[u8]) -> Result<Vec<u8>, KeyError> {
+    let field =
+        bits2field::<NistP521>(&ecdsa_prehash(data)).map_err(|_| KeyError::OperationFailed)?;
+    let nonce = p521::Scalar::random(&mut OsRng);
+    let scalar = key.to_nonzero_scalar();
+    let (signature, _) = sign_prehashed::<NistP521, _>(scalar.as_ref(), nonce, &field)
+        .map_err(|_| KeyError::OperationFailed)?;
+    Ok(signature.to_bytes().to_vec())
 }
 
 /// Verifies a signature over `data` with a public key; the key type picks

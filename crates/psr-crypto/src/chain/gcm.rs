@@ -54,7 +54,7 @@ impl Variant {
 
 /// Decrypts a chain 2 payload with a P-521 private key.
 pub(super) fn decrypt_ecdh(key: &[u8], payload: &[u8]) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
-    let private = keys::parse_ecc_private_key(key).map_err(|_| DecryptError::WrongKeyType)?;
+    let private = keys::parse_ecc_private_scalar(key).map_err(|_| DecryptError::WrongKeyType)?;
     let items = msgpack::read_bin_array(payload).map_err(|_| DecryptError::Framing)?;
     let [ephemeral, salt, iv, ciphertext] = items.as_slice() else {
         return Err(DecryptError::Framing);

@@ -29,6 +29,24 @@ pub(crate) fn parse_public(key: &[u8]) -> Result<PublicKey, KeyError> {
 /// The scalar must be in 1..n, the point must be on the curve, and it must
 /// equal d·G.
 pub(crate) fn parse_private(key: &[u8]) -> Result<SecretKey, KeyError> {
+    let (secret, public) = parse_private_parts(key)?;
+    if secret.public_key() != public {
+        return Err(KeyError::InvalidEccKey);
+    }
+    Ok(secret)
+}
+
+/// Parses a private key `[d, x, y]` for signing or ECDH, which use only d.
+///
+/// The scalar must be in 1..n and the point must be on the curve, but the
+/// point is not compared with d·G. That comparison costs one scalar
+/// multiplication, as much as the signature or key agreement itself, and a
+/// key whose point does not match still signs and agrees as d.
+pub(crate) fn parse_private_scalar(key: &[u8]) -> Result<SecretKey, KeyError> {
+    parse_private_parts(key).map(|(secret, _)| secret)
+}
+
+fn parse_private_parts(key: &[u8]) -> Result<(SecretKey, PublicKey), KeyError> {
     let items = msgpack::read_bin_array(key).map_err(|_| KeyError::InvalidEccKey)?;
     let [d, x, y] = items.as_slice() else {
         return Err(KeyError::InvalidEccKey);
@@ -36,10 +54,7 @@ pub(crate) fn parse_private(key: &[u8]) -> Result<SecretKey, KeyError> {
     let d = Zeroizing::new(component(d)?);
     let secret = SecretKey::from_bytes(&FieldBytes::clone_from_slice(d.as_slice()))
         .map_err(|_| KeyError::InvalidEccKey)?;
-    if secret.public_key() != point(x, y)? {
-        return Err(KeyError::InvalidEccKey);
-    }
-    Ok(secret)
+    Ok((secret, point(x, y)?))
 }
 
 /// Writes a public key as `[x, y]` with 66-byte components.

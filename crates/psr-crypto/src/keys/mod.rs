@@ -134,6 +134,18 @@ pub(crate) fn parse_private_key(key: &[u8]) -> Result<PrivateKey, KeyError> {
     }
 }
 
+/// Parses a private key whose type is found by detection, for signing: a
+/// P-521 key's point is not compared with d·G (see
+/// [`parse_ecc_private_scalar`]).
+pub(crate) fn parse_signing_key(key: &[u8]) -> Result<PrivateKey, KeyError> {
+    match detect(key, Half::Private).ok_or(KeyError::UnknownKeyType)? {
+        (KeyType::Rsa, bytes) => {
+            rsa_xml::parse_private(&bytes).map(|key| PrivateKey::Rsa(Box::new(key)))
+        }
+        (KeyType::Ecc, bytes) => ecc::parse_private_scalar(&bytes).map(PrivateKey::Ecc),
+    }
+}
+
 /// Parses an RSA private key in any accepted encoding (raw XML, `PF...`
 /// text, or up to three more base64 layers), without detection.
 pub(crate) fn parse_rsa_private_key(key: &[u8]) -> Result<rsa::RsaPrivateKey, KeyError> {
@@ -146,8 +158,15 @@ pub(crate) fn parse_rsa_public_key(key: &[u8]) -> Result<rsa::RsaPublicKey, KeyE
 }
 
 /// Parses P-521 MessagePack `[d, x, y]`, without detection.
+#[cfg(test)]
 pub(crate) fn parse_ecc_private_key(key: &[u8]) -> Result<p521::SecretKey, KeyError> {
     ecc::parse_private(key)
+}
+
+/// Parses P-521 MessagePack `[d, x, y]` for signing or ECDH, without
+/// detection and without comparing the point with d·G.
+pub(crate) fn parse_ecc_private_scalar(key: &[u8]) -> Result<p521::SecretKey, KeyError> {
+    ecc::parse_private_scalar(key)
 }
 
 /// Parses P-521 MessagePack `[x, y]`, without detection.

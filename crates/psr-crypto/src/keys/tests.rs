@@ -289,6 +289,26 @@ fn ecc_reader_rejects_private_key_with_foreign_point() {
 }
 
 #[test]
+fn ecc_signing_uses_scalar_only() {
+    let first = generate_ecc_key_pair();
+    let second = generate_ecc_key_pair();
+    let mixed = reencode(first.private_key.expose_secret(), |index, item| {
+        if index == 0 {
+            item.to_vec()
+        } else {
+            msgpack::read_bin_array(&second.public_key).unwrap()[index - 1].to_vec()
+        }
+    });
+    let signature = crate::sign::sign(&mixed, b"data").expect("signs with d");
+    assert!(crate::sign::verify(&first.public_key, b"data", &signature));
+    assert!(!crate::sign::verify(
+        &second.public_key,
+        b"data",
+        &signature
+    ));
+}
+
+#[test]
 fn ecc_reader_rejects_zero_scalar() {
     let pair = generate_ecc_key_pair();
     let zero = reencode(pair.private_key.expose_secret(), |index, item| {
