@@ -24,6 +24,10 @@ pub(crate) struct OpenSession {
     pub api_key: usize,
     pub user: usize,
     pub session_key: String,
+    /// The last `CSRF-Token` value whose signature verified for this
+    /// session. A client sends the same value on every request, and a
+    /// P-521 verification costs about as much as the rest of the request.
+    pub verified_csrf: Option<String>,
 }
 
 /// Every pending login and open session, and the count of closed ones.
@@ -74,6 +78,13 @@ impl Sessions {
     /// Returns an open session.
     pub fn get(&self, session_id: &str) -> Option<&OpenSession> {
         self.open.get(session_id)
+    }
+
+    /// Records a `CSRF-Token` value that verified for an open session.
+    pub fn set_verified_csrf(&mut self, session_id: &str, value: &str) {
+        if let Some(session) = self.open.get_mut(session_id) {
+            session.verified_csrf = Some(value.to_owned());
+        }
     }
 
     /// Closes a session on the client's request.

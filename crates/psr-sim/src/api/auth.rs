@@ -164,6 +164,7 @@ impl Service {
                 api_key: pending.api_key,
                 user: key.user,
                 session_key,
+                verified_csrf: None,
             },
         );
         Ok(response)
@@ -197,9 +198,11 @@ impl Service {
             ));
         }
         match request.header("CSRF-Token") {
+            Some(value) if session.verified_csrf.as_deref() == Some(value.trim()) => {}
             Some(value) => {
+                let value = value.trim();
                 let user = &self.store.users[session.user];
-                let valid = psr_crypto::verify_csrf_header_value(value.trim(), &user.public_key)
+                let valid = psr_crypto::verify_csrf_header_value(value, &user.public_key)
                     .is_some_and(|csrf| csrf.session_id == token.session_id);
                 if !valid {
                     return Err(ApiError::server(
@@ -207,6 +210,7 @@ impl Service {
                         "The CSRF token is invalid.",
                     ));
                 }
+                self.sessions().set_verified_csrf(&token.session_id, value);
             }
             None if self.config.require_csrf => {
                 return Err(ApiError::server(
