@@ -37,8 +37,8 @@ impl Identity {
             reason: reason.to_string(),
         };
 
-        let (embedded_domain, user) = split_user(user.trim()).map_err(invalid)?;
-        let domain = domain.map(str::trim).filter(|d| !d.is_empty());
+        let (embedded_domain, user) = split_user(trim_padding(user)).map_err(invalid)?;
+        let domain = domain.map(trim_padding).filter(|d| !d.is_empty());
         let domain = match (domain, embedded_domain) {
             (Some(given), Some(embedded)) if !given.eq_ignore_ascii_case(embedded) => {
                 return Err(invalid("the user name carries a different domain"));
@@ -105,8 +105,8 @@ impl Identity {
     /// Tells whether an entry's domain and user values match this identity
     /// (trimmed, case-insensitive, with aliases).
     pub(crate) fn matches(&self, aliases: &[DomainAlias], domain: &str, user: &str) -> bool {
-        let domain = domain.trim();
-        equal_ignoring_case(user.trim(), &self.user)
+        let domain = trim_padding(domain);
+        equal_ignoring_case(trim_padding(user), &self.user)
             && self
                 .domain_candidates(aliases)
                 .iter()
@@ -126,25 +126,50 @@ fn cut(text: &str) -> String {
     }
 }
 
-/// Compares text case-insensitively, including non-ASCII letters.
+/// Compares text case-insensitively in the manner of .NET's
+/// `StringComparison.OrdinalIgnoreCase`: each character is mapped to its
+/// simple (one-character) upper case and the results must be equal.
+///
+/// Full Unicode case folding would be looser: it equates the Kelvin sign
+/// with `k` and `ẞ` with `ß`, so a lookalike entry could match or make a
+/// lookup ambiguous.
+// NOTE: Active Directory's own collation for account names was not
+// checked against this rule; names that differ only outside ASCII may
+// compare differently there.
 pub(crate) fn equal_ignoring_case(a: &str, b: &str) -> bool {
-    a.eq_ignore_ascii_case(b) || a.to_lowercase() == b.to_lowercase()
+    a.eq_ignore_ascii_case(b) || a.chars().map(simple_upper).eq(b.chars().map(simple_upper))
+}
+
+/// Maps a character to its upper case when that is a single character,
+/// and keeps it otherwise (`ß` stays `ß`).
+fn simple_upper(c: char) -> char {
+    let mut upper = c.to_uppercase();
+    match (upper.next(), upper.next()) {
+        (Some(single), None) => single,
+        _ => c,
+    }
+}
+
+/// Trims ASCII white space only: a no-break space or another Unicode space
+/// is part of the name, not padding.
+fn trim_padding(text: &str) -> &str {
+    text.trim_matches(|c: char| c.is_ascii_whitespace())
 }
 
 /// Splits `DOMAIN\user` or `user@domain` into its parts; a plain name has
 /// no domain.
 fn split_user(text: &str) -> Result<(Option<&str>, &str), &'static str> {
     if let Some((domain, user)) = text.split_once('\\') {
-        if domain.trim().is_empty() {
+        if trim_padding(domain).is_empty() {
             return Err("the domain before '\\' is empty");
         }
-        return Ok((Some(domain.trim()), user.trim()));
+        return Ok((Some(trim_padding(domain)), trim_padding(user)));
     }
     if let Some((user, domain)) = text.rsplit_once('@') {
-        if domain.trim().is_empty() {
+        if trim_padding(domain).is_empty() {
             return Err("the domain after '@' is empty");
         }
-        return Ok((Some(domain.trim()), user.trim()));
+        return Ok((Some(trim_padding(domain)), trim_padding(user)));
     }
     Ok((None, text))
 }
@@ -256,5 +281,27 @@ mod tests {
     fn non_ascii_names_compare_case_insensitively() {
         let identity = Identity::parse("MÜNCHEN\\jürgen").expect("valid");
         assert!(identity.matches(&[], "münchen", "JÜRGEN"));
+    }
+
+    #[test]
+    fn lookalike_letters_do_not_match() {
+        let kelvin = Identity::parse("CORP\\svc_\u{212A}ey").expect("valid");
+        assert!(!kelvin.matches(&[], "CORP", "svc_key"), "Kelvin sign");
+        let capital_sharp_s = Identity::parse("CORP\\STRA\u{1E9E}E").expect("valid");
+        assert!(
+            !capital_sharp_s.matches(&[], "CORP", "straße"),
+            "capital sharp s"
+        );
+        let dotted = Identity::parse("CORP\\\u{130}nfo").expect("valid");
+        assert!(!dotted.matches(&[], "CORP", "info"), "dotted capital I");
+    }
+
+    #[test]
+    fn unicode_spaces_are_not_trimmed() {
+        let padded = Identity::parse("CORP\\\u{a0}svc_key\u{a0}").expect("valid");
+        assert_eq!(padded.user(), "\u{a0}svc_key\u{a0}");
+        assert!(!padded.matches(&[], "CORP", "svc_key"));
+        let plain = Identity::parse("CORP\\svc_key").expect("valid");
+        assert!(!plain.matches(&[], "CORP", "\u{2003}svc_key"), "em space");
     }
 }
