@@ -2,7 +2,7 @@
 //! that applies them.
 
 use std::fmt;
-use std::io::{BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::sync::{Arc, OnceLock};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -95,13 +95,28 @@ fn certificate_verifier(
     })
 }
 
+/// Largest CA file read, in bytes. Operating-system bundles with every
+/// public root are well under 1 MiB, and the cap keeps a wrong path (a
+/// disk image, a log) from filling memory.
+const MAX_CA_FILE_BYTES: u64 = 8 << 20;
+
 fn read_ca_file(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, Error> {
     let invalid = |reason: String| Error::InvalidConfig {
         setting: "caFile",
         reason: format!("{}: {reason}", path.display()),
     };
     let file = std::fs::File::open(path).map_err(|e| invalid(format!("cannot open it ({e})")))?;
-    let certificates = rustls_pemfile::certs(&mut BufReader::new(file))
+    let mut pem = Vec::new();
+    file.take(MAX_CA_FILE_BYTES + 1)
+        .read_to_end(&mut pem)
+        .map_err(|e| invalid(format!("cannot read it ({e})")))?;
+    if pem.len() as u64 > MAX_CA_FILE_BYTES {
+        return Err(invalid(format!(
+            "is larger than {} MiB; give a file with only the CA certificates to trust",
+            MAX_CA_FILE_BYTES >> 20
+        )));
+    }
+    let certificates = rustls_pemfile::certs(&mut pem.as_slice())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| invalid(format!("cannot read PEM certificates ({e})")))?;
     if certificates.is_empty() {
@@ -491,6 +506,15 @@ mod tests {
         if let VerifyMode::CaFileFirst(mode) = &verifier.mode {
             assert!(mode.platform.get().is_none(), "system store was loaded");
         }
+    }
+
+    #[test]
+    fn oversized_ca_file_rejected() {
+        let path = std::env::temp_dir().join(format!("psr-client-big-{}.pem", std::process::id()));
+        std::fs::write(&path, vec![b'A'; (MAX_CA_FILE_BYTES + 1) as usize]).expect("write");
+        let error = read_ca_file(&path).expect_err("too large");
+        let _ = std::fs::remove_file(&path);
+        assert!(error.to_string().contains("larger than 8 MiB"), "{error}");
     }
 
     #[test]
