@@ -113,13 +113,22 @@ impl Query {
         let mut found = Vec::new();
         match kind {
             container_type::PASSWORD => {
-                for (index, entry) in store.entries.iter().enumerate() {
+                let mut consider = |index: usize| {
+                    let entry = &store.entries[index];
                     if self.id_allowed(&entry.id)
                         && store.can_read(user, entry)
                         && self.entry_matches(store, entry)
                     {
                         found.push(ContainerRef::Entry(index));
                     }
+                };
+                match self.narrowest_candidates(store) {
+                    Some(candidates) => {
+                        for &index in candidates {
+                            consider(index as usize);
+                        }
+                    }
+                    None => (0..store.entries.len()).for_each(consider),
                 }
             }
             container_type::FORM => {
@@ -157,6 +166,39 @@ impl Query {
             .skip(self.page.saturating_mul(self.page_size))
             .take(self.page_size)
             .collect()
+    }
+
+    /// Returns the smallest candidate list that the entry index gives for
+    /// a content search every match must pass, or `None` when no such
+    /// search narrows the result (the caller then reads every entry).
+    ///
+    /// A group's searches are required when the group cannot be bypassed:
+    /// it is the first group or AND-linked, and every later group is
+    /// AND-linked too. A negated search is never required.
+    fn narrowest_candidates<'s>(&self, store: &'s Store) -> Option<&'s [u32]> {
+        let mut narrowest: Option<&[u32]> = None;
+        for (position, group) in self.groups.iter().enumerate() {
+            let bypassable = (position > 0 && !group.and_linked)
+                || self.groups[position + 1..]
+                    .iter()
+                    .any(|later| !later.and_linked);
+            if bypassable {
+                continue;
+            }
+            for condition in group.conditions.iter().filter(|c| !c.negate) {
+                let Test::Content { needle, .. } = &condition.test else {
+                    continue;
+                };
+                let Some(candidates) = store.entry_index.candidates(needle) else {
+                    continue;
+                };
+                match narrowest {
+                    Some(current) if current.len() <= candidates.len() => {}
+                    _ => narrowest = Some(candidates),
+                }
+            }
+        }
+        narrowest
     }
 
     fn id_allowed(&self, id: &str) -> bool {

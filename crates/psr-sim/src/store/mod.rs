@@ -3,6 +3,9 @@
 
 mod keys;
 mod setup;
+mod trigrams;
+
+pub(crate) use trigrams::TrigramIndex;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
@@ -162,6 +165,8 @@ pub(crate) struct Store {
     pub roles: Vec<Role>,
     pub forms: Vec<Form>,
     pub entries: Vec<Entry>,
+    /// Index of the entries' `search_text`, by entry position.
+    pub entry_index: TrigramIndex,
     pub api_keys: Vec<ApiKeyRecord>,
     /// Time of setup in RFC 3339, used as every object's time stamp.
     pub created: String,

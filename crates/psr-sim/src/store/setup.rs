@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use super::keys::{self, Claims, KeySource};
 use super::{
     ApiKeyRecord, ContainerRef, DataRight, Entry, Form, FormField, Item, ItemValue, Legitimate,
-    Readers, RightKeys, Role, Secret, Store, User,
+    Readers, RightKeys, Role, Secret, Store, TrigramIndex, User,
 };
 use crate::error::SimError;
 use crate::fixture::{
@@ -163,12 +163,14 @@ pub(crate) fn build(fixture: &Fixture, generate: usize) -> Result<Store, SimErro
         .map(|(index, key)| (format!("{}/{}", users[key.user].name, key.name), index))
         .collect::<BTreeMap<_, _>>();
 
+    let entry_index = TrigramIndex::build(entries.iter().map(|entry| entry.search_text.as_str()));
     Ok(Store {
         database: fixture.database.clone(),
         users,
         roles,
         forms,
         entries,
+        entry_index,
         api_keys,
         created,
         challenge_key: psr_crypto::generate_ecc_key_pair(),

@@ -304,6 +304,29 @@ fn filters_with_short_or_no_type_names_work() {
 }
 
 #[test]
+fn or_linked_search_groups_widen() {
+    let client = Client::new(demo());
+    let session = login(&client, &demo_key("nps-svc/nps")).expect("login");
+    let group = |search: &str, and_linked: bool| {
+        json!({"SearchList": [{"Search": search, "FilterActive": true}],
+               "AndLinkedGroup": and_linked})
+    };
+    let either = json!({"FilterGroups": [group("svc_sql", false), group("svc_print", false)]});
+    let mut found = usernames(&session.list(0, &either));
+    found.sort();
+    found.dedup();
+    assert_eq!(found, ["svc_print", "svc_sql"]);
+    let both = json!({"FilterGroups": [group("svc_sql", true), group("corp", true)]});
+    assert_eq!(usernames(&session.list(0, &both)), ["svc_sql"]);
+    let excluded = json!({"FilterGroups": [{"SearchList": [
+        {"Search": "svc_sql", "FilterActive": null}]}]});
+    let rest = usernames(&session.list(0, &excluded));
+    assert!(!rest.iter().any(|name| name == "svc_sql"), "{rest:?}");
+    assert!(rest.iter().any(|name| name == "svc_print"), "{rest:?}");
+    session.close();
+}
+
+#[test]
 fn extended_search_limits_to_one_field() {
     let client = Client::new(demo());
     let session = login(&client, &demo_key("nps-svc/nps")).expect("login");
