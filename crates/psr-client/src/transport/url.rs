@@ -52,7 +52,7 @@ pub(crate) fn normalize_base_url(url: &str, allow_insecure_http: bool) -> Result
     let uri: Uri = normalized
         .parse()
         .map_err(|e| invalid(&format!("cannot parse it ({e})")))?;
-    if uri.host().map_or(true, str::is_empty) {
+    if uri.host().is_none_or(str::is_empty) {
         return Err(invalid("the URL has no host name"));
     }
     // `Uri` accepts any text after the host's colon and then reports no
