@@ -176,6 +176,27 @@ pub enum Error {
         lock: String,
     },
 
+    /// A login step failed with a server exception code that rejects the
+    /// API key or its user: 540012, 540024, 251008 or 510001.
+    #[error(
+        "login of user '{username}' refused by {url} (exception code {code}, {code_name}): \
+         {problem}. {action}"
+    )]
+    AccountRejected {
+        /// The login URL.
+        url: String,
+        /// The `usrn` claim of the API key.
+        username: String,
+        /// The server's exception code.
+        code: i64,
+        /// The exception code's name in the server's enumeration.
+        code_name: &'static str,
+        /// Meaning of the code for this API key.
+        problem: &'static str,
+        /// Advice for the operator: the step that fixes the problem.
+        action: &'static str,
+    },
+
     /// The login response has a `$type` this client does not handle, for
     /// example a multi-factor requirement.
     #[error(
@@ -431,6 +452,7 @@ impl Error {
             | Error::ApiKeyMissingPasswordsScope { .. }
             | Error::LoginRejected { .. }
             | Error::LoginLocked { .. }
+            | Error::AccountRejected { .. }
             | Error::UnexpectedAuthenticationResult { .. }
             | Error::UserKeyUnusable { .. }
             | Error::Unauthorized { .. }
