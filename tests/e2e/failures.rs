@@ -219,3 +219,22 @@ fn server_error_has_no_api_path_hint() {
     run.expect_code(7);
     assert!(!run.stderr.contains("API path"), "{}", run.stderr);
 }
+
+#[test]
+fn locked_account_names_user_without_server_json() {
+    let run = shared()
+        .get(
+            "locked-out/main",
+            &["CORP\\svc_sql", "--error-format", "json"],
+        )
+        .run();
+    run.expect_code(4);
+    let record = run.error_record();
+    assert_eq!(record["errorId"], "VaultAuthenticationFailed");
+    let message = record["message"].as_str().expect("message");
+    assert!(message.contains("'locked-out' is locked"), "{message}");
+    assert!(message.contains("administrator to unlock"), "{message}");
+    assert!(!message.contains('{'), "{message}");
+    assert!(record.get("hint").is_none(), "{record}");
+    assert!(!run.stderr.contains("key inspect"), "{}", run.stderr);
+}

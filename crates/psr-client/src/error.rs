@@ -165,15 +165,17 @@ pub enum Error {
     },
 
     /// The server responded to the login with `AuthenticationResultLoginFailed`
-    /// and a `LoginLock` object: the account is locked.
+    /// and a `LoginLock` object: the account is locked. The object itself
+    /// is server data of unknown shape, so it is left out of the message.
     #[error(
-        "login refused by {url}: the account is locked ({lock}). Ask an administrator to unlock it"
+        "login refused by {url}: the Password Secure account of user '{username}' is locked. \
+         Ask a Password Secure administrator to unlock it"
     )]
     LoginLocked {
         /// The login URL.
         url: String,
-        /// The `LoginLock` object as compact JSON, shortened.
-        lock: String,
+        /// The `usrn` claim of the API key.
+        username: String,
     },
 
     /// A login step failed with a server exception code that rejects the

@@ -128,7 +128,7 @@ pub fn log_in(
     wipe_string_at(&mut step1_body, "/credential/JsonWebToken");
     let (mut step1, step1_url) = step1.map_err(|e| account_rejection(e, &claims.username))?;
 
-    match classify(&step1, &step1_url)? {
+    match classify(&step1, &step1_url, &claims.username)? {
         Step::Completed => {
             let result = complete_login(
                 &step1,
@@ -157,7 +157,7 @@ pub fn log_in(
                 &step2_body,
             )
             .map_err(|e| account_rejection(e, &claims.username))?;
-            if let Step::Requirement = classify(&step2, &step2_url)? {
+            if let Step::Requirement = classify(&step2, &step2_url, &claims.username)? {
                 return Err(Error::UnexpectedAuthenticationResult {
                     url: step2_url,
                     type_name: shorten(type_name(&step2).unwrap_or("(none)"), 200),
@@ -232,7 +232,8 @@ enum Step {
 }
 
 /// Classifies an authentication response by the substring of its `$type`.
-fn classify(response: &Value, url: &str) -> Result<Step, Error> {
+/// `username` names the API key's user in the error for a locked account.
+fn classify(response: &Value, url: &str, username: &str) -> Result<Step, Error> {
     if !response.is_object() {
         return Err(Error::UnexpectedResponse {
             url: url.to_string(),
@@ -248,9 +249,9 @@ fn classify(response: &Value, url: &str) -> Result<Step, Error> {
     if type_contains(response, LOGIN_FAILED_TYPE) {
         return Err(
             match response.get("LoginLock").filter(|lock| !lock.is_null()) {
-                Some(lock) => Error::LoginLocked {
+                Some(_) => Error::LoginLocked {
                     url: url.to_string(),
-                    lock: shorten(&lock.to_string(), 300),
+                    username: username.to_string(),
                 },
                 None => Error::LoginRejected {
                     url: url.to_string(),
@@ -446,27 +447,45 @@ mod tests {
         let locked =
             json!({"$type": "A.AuthenticationResultLoginFailed, A", "LoginLock": {"Reason": "x"}});
         assert!(matches!(
-            classify(&locked, url),
+            classify(&locked, url, "nps"),
             Err(Error::LoginLocked { .. })
         ));
         let refused = json!({"$type": "A.AuthenticationResultLoginFailed, A", "LoginLock": null});
         assert!(matches!(
-            classify(&refused, url),
+            classify(&refused, url, "nps"),
             Err(Error::LoginRejected { .. })
         ));
         let other = json!({"$type": "A.PossibleAuthCredentialRequirements, A"});
-        match classify(&other, url) {
+        match classify(&other, url, "nps") {
             Err(Error::UnexpectedAuthenticationResult { type_name, .. }) => {
                 assert_eq!(type_name, "A.PossibleAuthCredentialRequirements, A")
             }
             _ => panic!("expected UnexpectedAuthenticationResult"),
         }
         let untyped = json!({"IsCompleted": true});
-        assert!(matches!(classify(&untyped, url), Ok(Step::Completed)));
         assert!(matches!(
-            classify(&json!([1]), url),
+            classify(&untyped, url, "nps"),
+            Ok(Step::Completed)
+        ));
+        assert!(matches!(
+            classify(&json!([1]), url, "nps"),
             Err(Error::UnexpectedResponse { .. })
         ));
+    }
+
+    #[test]
+    fn locked_message_names_user_without_lock_data() {
+        let url = "https://x/api/Auth/AuthenticateApiKey";
+        let locked =
+            json!({"$type": LOGIN_FAILED_TYPE, "LoginLock": {"Reason": "TooManyAttempts"}});
+        let Err(error) = classify(&locked, url, "nps-svc") else {
+            panic!("a locked account must fail");
+        };
+        let message = error.to_string();
+        assert!(message.contains("'nps-svc' is locked"), "{message}");
+        assert!(message.contains("administrator to unlock"), "{message}");
+        assert!(!message.contains("TooManyAttempts"), "{message}");
+        assert!(!message.contains('{'), "{message}");
     }
 
     #[test]

@@ -686,7 +686,12 @@ fn locked_account_is_reported() {
     let error = run(&vault).expect_err("locked");
 
     assert!(matches!(error, Error::LoginLocked { .. }), "{error:?}");
-    assert!(error.to_string().contains("TooManyAttempts"), "{error}");
+    assert_eq!(error.class(), ErrorClass::Authentication);
+    let message = error.to_string();
+    assert!(message.contains("is locked"), "{message}");
+    assert!(message.contains("unlock"), "{message}");
+    assert!(!message.contains("TooManyAttempts"), "{message}");
+    assert!(!message.contains("LockedUntilUtc"), "{message}");
 }
 
 #[test]

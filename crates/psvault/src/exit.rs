@@ -122,6 +122,7 @@ fn hint_for(error: &psr_client::Error) -> Option<&'static str> {
         | Error::ApiKeyExpired { .. }
         | Error::ApiKeyMissingReadRight { .. }
         | Error::ApiKeyMissingPasswordsScope { .. }
+        | Error::LoginLocked { .. }
         | Error::AccountRejected { .. }
         | Error::NotJson { .. } => None,
         // A page that does not exist usually means the URL misses the
