@@ -238,3 +238,20 @@ fn locked_account_names_user_without_server_json() {
     assert!(record.get("hint").is_none(), "{record}");
     assert!(!run.stderr.contains("key inspect"), "{}", run.stderr);
 }
+
+#[test]
+fn refused_proxy_is_named() {
+    let proxy_port = closed_port();
+    let proxy = format!("http://127.0.0.1:{proxy_port}");
+    let run = shared()
+        .get(KEY, &["CORP\\svc_sql", "--proxy", &proxy])
+        .run();
+    run.expect_code(6);
+    assert!(
+        run.stderr
+            .contains(&format!("through the proxy 127.0.0.1:{proxy_port}")),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--no-proxy"), "{}", run.stderr);
+}

@@ -305,6 +305,18 @@ pub enum Error {
         detail: String,
     },
 
+    /// The HTTP proxy could not be reached, or it refused to open a tunnel
+    /// to the server.
+    #[error("cannot reach {url} through the proxy {proxy}: {detail}. Check the proxy setting and that the proxy is running")]
+    ProxyConnect {
+        /// The request URL.
+        url: String,
+        /// Host and port of the proxy.
+        proxy: String,
+        /// Description of the failure.
+        detail: String,
+    },
+
     /// The TLS handshake failed, usually because the server certificate is
     /// not trusted or does not match the host name.
     #[error(
@@ -465,6 +477,7 @@ impl Error {
             | Error::Secured { .. }
             | Error::InsufficientRight { .. } => ErrorClass::NotReleasable,
             Error::Connect { .. }
+            | Error::ProxyConnect { .. }
             | Error::Tls { .. }
             | Error::CertificatePinMismatch { .. }
             | Error::Timeout { .. } => ErrorClass::Connection,
@@ -485,7 +498,7 @@ impl Error {
     pub(crate) fn is_retryable(&self) -> bool {
         matches!(
             self,
-            Error::Connect { .. } | Error::ServerUnavailable { .. }
+            Error::Connect { .. } | Error::ProxyConnect { .. } | Error::ServerUnavailable { .. }
         )
     }
 }

@@ -108,6 +108,8 @@ const NOT_RELEASABLE_HINT: &str =
     "ask the entry's owner to grant the API key's user a readable, unsealed right";
 const CONNECTION_HINT: &str =
     "check --url, the network path, and the TLS options (--ca-file, --pin-sha256)";
+const PROXY_HINT: &str = "check --proxy, HTTPS_PROXY and NO_PROXY, or pass --no-proxy to \
+                          connect directly";
 const API_PATH_HINT: &str =
     "check that the URL ends in the API path (usually /api/) and rerun with -vv for details";
 const SERVER_HINT: &str = "rerun with -vv to see each request and its status";
@@ -125,6 +127,7 @@ fn hint_for(error: &psr_client::Error) -> Option<&'static str> {
         | Error::LoginLocked { .. }
         | Error::AccountRejected { .. }
         | Error::NotJson { .. } => None,
+        Error::ProxyConnect { .. } => Some(PROXY_HINT),
         // A page that does not exist usually means the URL misses the
         // API path.
         Error::UnexpectedStatus {
