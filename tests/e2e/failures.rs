@@ -255,3 +255,15 @@ fn refused_proxy_is_named() {
     );
     assert!(run.stderr.contains("--no-proxy"), "{}", run.stderr);
 }
+
+#[test]
+fn verbose_log_has_no_colour_codes() {
+    let run = shared().get(KEY, &["CORP\\svc_sql", "-vv"]).run();
+    run.expect_code(0);
+    assert!(run.stderr.contains("psvault: debug:"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains('\u{1b}'),
+        "stderr is not a terminal, so it must not carry ANSI codes: {:?}",
+        run.stderr
+    );
+}
