@@ -94,6 +94,7 @@ fn check_with_unknown_form_fails() {
         .run();
     run.expect_code(2);
     assert!(run.stderr.contains("No Such Form"), "{}", run.stderr);
+    assert!(run.stderr.contains("pass --form"), "{}", run.stderr);
 }
 
 #[test]

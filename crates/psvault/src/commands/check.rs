@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::key::KeyReport;
 use crate::cli::ReportFormat;
 use crate::exit::{Failure, Outcome};
+use crate::messages::describe;
 use crate::output::{json_line, write_stdout, Reporter};
 use crate::settings::CheckSettings;
 
@@ -62,13 +63,15 @@ pub fn run(
     report.check_usable()?;
     super::warn_insecure(connection, reporter);
 
-    let mut session =
-        Session::open(&connection.config, &connection.api_key).map_err(|e| Failure::client(&e))?;
+    let mut session = Session::open(&connection.config, &connection.api_key)
+        .map_err(|e| describe(&e, connection, None))?;
     if text {
         write_lines(stdout, &["login:     ok".to_owned()])?;
     }
 
-    let form = session.check_form().map_err(|e| Failure::client(&e))?;
+    let form = session
+        .check_form()
+        .map_err(|e| describe(&e, connection, None))?;
     let form = FormReport {
         name: form.name,
         id: form.id,
@@ -95,7 +98,9 @@ pub fn run(
         )?;
     }
 
-    session.close().map_err(|e| Failure::client(&e))?;
+    session
+        .close()
+        .map_err(|e| describe(&e, connection, None))?;
     if text {
         write_lines(stdout, &["logout:    ok".to_owned()])?;
     } else {
