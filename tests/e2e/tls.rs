@@ -153,3 +153,36 @@ fn ca_file_errors_name_the_flag() {
     assert!(run.stderr.contains("invalid --ca-file"), "{}", run.stderr);
     assert!(!run.stderr.contains("caFile"), "{}", run.stderr);
 }
+
+#[test]
+fn quiet_keeps_both_insecure_warnings() {
+    let vault = start(Setup {
+        plain_http: true,
+        ..Setup::default()
+    });
+    let run = get_without_ca(
+        &vault,
+        &[
+            "-q",
+            "--insecure-allow-http",
+            "--insecure-skip-certificate-check",
+        ],
+    )
+    .run();
+    run.expect_code(0);
+    assert!(
+        run.stderr.contains("warning: --insecure-allow-http is set"),
+        "{}",
+        run.stderr
+    );
+
+    let secure = get_without_ca(shared(), &["-q", "--insecure-skip-certificate-check"]).run();
+    secure.expect_code(0);
+    assert!(
+        secure
+            .stderr
+            .contains("warning: --insecure-skip-certificate-check is set"),
+        "{}",
+        secure.stderr
+    );
+}

@@ -41,8 +41,9 @@ pub struct GlobalArgs {
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 
-    /// Silence warnings. The warning printed for
-    /// --insecure-skip-certificate-check stays. [default: off]
+    /// Silence warnings, except the warnings for
+    /// --insecure-skip-certificate-check and --insecure-allow-http (or
+    /// their request members), which always print. [default: off]
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
