@@ -267,3 +267,15 @@ fn verbose_log_has_no_colour_codes() {
         run.stderr
     );
 }
+
+#[test]
+fn ambiguous_match_suggests_removing_duplicates() {
+    let run = shared().get(KEY, &["CORP\\svc_dup"]).run();
+    run.expect_code(3);
+    assert!(
+        run.stderr.contains("Delete the duplicate entries"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("narrow"), "{}", run.stderr);
+}

@@ -193,6 +193,21 @@ fn request_without_reason_names_member() {
 }
 
 #[test]
+fn request_array_is_not_called_invalid_json() {
+    let vault = shared();
+    let mut command = Psvault::new(vault);
+    let run = command.args(&["get", "--request", "-"]).stdin("[1]").run();
+    run.expect_code(2);
+    assert!(
+        run.stderr
+            .contains("the request must be a JSON object, found an array"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("not valid JSON"), "{}", run.stderr);
+}
+
+#[test]
 fn request_pin_as_string_and_array() {
     let vault = shared();
     let pin = hex(&vault.sim.certificate_sha256().expect("certificate"));

@@ -253,7 +253,7 @@ pub enum Error {
 
     /// Several entries match the identity. The ids let an administrator
     /// remove the duplicates.
-    #[error("{} entries match '{identity}': {}. Remove the duplicates or narrow the identity", entry_ids.len(), entry_ids.join(", "))]
+    #[error("{} entries match '{identity}': {}. Delete the duplicate entries in Password Secure, or change their Domain or Username, so that one entry remains", entry_ids.len(), entry_ids.join(", "))]
     Ambiguous {
         /// The identity as searched.
         identity: String,
@@ -557,7 +557,8 @@ mod tests {
         };
         assert_eq!(
             error.to_string(),
-            "2 entries match 'CORP\\svc': a, b. Remove the duplicates or narrow the identity"
+            "2 entries match 'CORP\\svc': a, b. Delete the duplicate entries in Password \
+             Secure, or change their Domain or Username, so that one entry remains"
         );
     }
 }

@@ -448,8 +448,14 @@ fn resolve_api_key(
         )));
     }
     ApiKey::parse(&text).map_err(|e| {
+        // Most parse errors start with "malformed API key: ", which this
+        // message states already.
+        let detail = e.to_string();
+        let detail = detail
+            .strip_prefix("malformed API key: ")
+            .unwrap_or(&detail);
         Failure::invalid_input(format!(
-            "the API key from {source} is malformed: {e}; paste the whole key \
+            "the API key from {source} is malformed: {detail}; paste the whole key \
              (<JWT>:<base64 private key>) as Password Secure created it"
         ))
     })

@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use psr_client::Session;
 use serde::Serialize;
 
-use super::key::KeyReport;
+use super::key::{check_usable, KeyReport};
 use crate::cli::ReportFormat;
 use crate::exit::{Failure, Outcome};
 use crate::messages::describe;
@@ -51,7 +51,8 @@ pub fn run(
 ) -> Result<Outcome, Failure> {
     let connection = &settings.connection;
     let text = settings.format == ReportFormat::Text;
-    let report = KeyReport::new(&connection.api_key, SystemTime::now());
+    let now = SystemTime::now();
+    let report = KeyReport::new(&connection.api_key, now);
     let url = connection.config.url.as_str();
 
     if text {
@@ -60,7 +61,7 @@ pub fn run(
         write_lines(stdout, &lines)?;
     }
     report.warn_if_expiring(reporter);
-    report.check_usable()?;
+    check_usable(&connection.api_key, now)?;
     super::warn_insecure(connection, reporter);
 
     let mut session = Session::open(&connection.config, &connection.api_key)
