@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use psr_crypto::access::{RIGHT_READ, SCOPE_PASSWORDS};
+use psr_crypto::access::{RIGHT_READ, SCOPE_FORMS, SCOPE_PASSWORDS};
 use psr_crypto::ApiKey;
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
@@ -45,6 +45,10 @@ pub struct KeyReport {
     /// True when the key can read passwords: not expired, with the Read
     /// right and the Passwords scope.
     pub usable: bool,
+    /// True when the key has the Forms scope, which `check` needs to read
+    /// the AD User form.
+    #[serde(skip)]
+    pub has_forms_scope: bool,
 }
 
 impl KeyReport {
@@ -58,6 +62,7 @@ impl KeyReport {
         let expired = claims.expires_at <= now;
         let has_read_right = claims.access_rights & RIGHT_READ == RIGHT_READ;
         let has_passwords_scope = claims.access_scopes & SCOPE_PASSWORDS == SCOPE_PASSWORDS;
+        let has_forms_scope = claims.access_scopes & SCOPE_FORMS == SCOPE_FORMS;
 
         KeyReport {
             user: claims.username.clone(),
@@ -72,6 +77,7 @@ impl KeyReport {
             scopes: claims.access_scopes_text.clone(),
             expired,
             usable: !expired && has_read_right && has_passwords_scope,
+            has_forms_scope,
         }
     }
 
