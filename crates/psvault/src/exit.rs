@@ -22,7 +22,8 @@ pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  found (get), check passed, every batch line ran
   1  not found: no AD User entry matches the identity (stdout is empty)
-  2  invalid input or usage (error id VaultInvalidInput)
+  2  invalid input or usage, or an entry that requires a reason read
+     without --reason (error id VaultInvalidInput)
   3  ambiguous: several entries match (VaultCredentialAmbiguous)
   4  authentication failed: expired, revoked or rejected API key, locked,
      deactivated or unknown user, missing right or scope
