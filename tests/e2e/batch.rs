@@ -74,6 +74,20 @@ fn batch_answers_each_line_in_one_session() {
 }
 
 #[test]
+fn batch_line_without_reason_names_member() {
+    let input = json!({"identity": "CORP\\svc_audited"}).to_string();
+    let run = shared()
+        .psvault("nps-ecc/main", &["batch"], &[])
+        .stdin(input)
+        .run();
+    run.expect_code(0);
+    let lines = run.json_lines();
+    assert_eq!(lines[0]["exitCode"], 2, "{}", run.stdout);
+    let message = lines[0]["message"].as_str().expect("message");
+    assert!(message.contains("\"reason\" member"), "{message}");
+}
+
+#[test]
 fn batch_header_line_carries_connection() {
     let vault = shared();
     let header = json!({

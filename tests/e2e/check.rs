@@ -54,6 +54,7 @@ fn check_prints_json_report() {
     assert_eq!(report["form"]["usernameField"], "Username");
     assert_eq!(report["form"]["passwordField"], "Password");
     assert!(report["form"]["id"].as_str().is_some());
+    assert_eq!(report["form"]["checked"], true);
     assert_eq!(report["logout"], "ok");
 }
 
@@ -94,6 +95,7 @@ fn check_with_unknown_form_fails() {
         .run();
     run.expect_code(2);
     assert!(run.stderr.contains("No Such Form"), "{}", run.stderr);
+    assert!(run.stderr.contains("pass --form"), "{}", run.stderr);
 }
 
 #[test]
@@ -103,4 +105,45 @@ fn check_works_for_user_without_entries() {
         .run();
     run.expect_code(0);
     assert_eq!(run.json()["key"]["user"], "outsider");
+}
+
+#[test]
+fn check_without_forms_scope_says_form_not_checked() {
+    let vault = shared();
+    let run = vault
+        .psvault("nps-ecc/passwords-only", &["check"], &[])
+        .run();
+    run.expect_code(0);
+    let form_line = run
+        .stdout
+        .lines()
+        .find(|line| line.starts_with("form:"))
+        .expect("report has a form line");
+    assert!(form_line.contains("not checked"), "{form_line}");
+    assert!(form_line.contains("lacks the Forms scope"), "{form_line}");
+    assert!(!form_line.contains("id unknown"), "{form_line}");
+    assert!(run.stderr.contains("Lookups still work"), "{}", run.stderr);
+
+    let json = vault
+        .psvault("nps-ecc/passwords-only", &["check"], &["--format", "json"])
+        .run();
+    json.expect_code(0);
+    let report = json.json();
+    assert_eq!(report["form"]["checked"], false);
+    assert!(
+        report["form"]["fallbackReason"]
+            .as_str()
+            .is_some_and(|reason| reason.contains("Forms scope")),
+        "{report}"
+    );
+
+    // The report's promise: lookups work without the Forms scope.
+    let get = vault
+        .get(
+            "nps-ecc/passwords-only",
+            &["CORP\\svc_sql", "--format", "password"],
+        )
+        .run();
+    get.expect_code(0);
+    assert_eq!(get.stdout, "Sql-Pa55word!");
 }

@@ -185,6 +185,51 @@ fn reason_reaches_logbook() {
 fn missing_required_reason_is_invalid_input() {
     let run = shared().get("nps-ecc/main", &["CORP\\svc_audited"]).run();
     run.expect_code(2);
-    assert!(run.stderr.contains("reason"), "{}", run.stderr);
+    assert!(run.stderr.contains("requires a reason"), "{}", run.stderr);
+    assert!(run.stderr.contains("--reason"), "{}", run.stderr);
     assert_eq!(run.stdout, "");
+}
+
+#[test]
+fn unknown_form_names_form_flag() {
+    let run = shared()
+        .get("nps-ecc/main", &["CORP\\svc_sql", "--form", "No Such Form"])
+        .run();
+    run.expect_code(2);
+    assert!(run.stderr.contains("'No Such Form'"), "{}", run.stderr);
+    assert!(run.stderr.contains("pass --form"), "{}", run.stderr);
+}
+
+#[test]
+fn invalid_identity_names_domain_and_user_flags() {
+    let run = shared().get("nps-ecc/main", &["svc_sql"]).run();
+    run.expect_code(2);
+    assert!(run.stderr.contains("domain is missing"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--domain DOMAIN --user USER"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn dns_domain_without_alias_suggests_alias() {
+    let run = shared()
+        .get("nps-ecc/main", &["svc_sql@corp.example.com"])
+        .run();
+    run.expect_code(1);
+    assert!(
+        run.stderr
+            .contains("--domain-alias corp.example.com=NETBIOS"),
+        "{}",
+        run.stderr
+    );
+
+    let netbios = shared().get("nps-ecc/main", &["CORP\\nobody"]).run();
+    netbios.expect_code(1);
+    assert!(
+        !netbios.stderr.contains("--domain-alias"),
+        "{}",
+        netbios.stderr
+    );
 }

@@ -119,7 +119,11 @@ fn key_without_passwords_scope_exits_4() {
 fn key_without_read_right_exits_4() {
     let run = inspect("nps-ecc/audit", &[]);
     run.expect_code(4);
-    assert!(run.stderr.contains("Read right"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("lacks the Read access right"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -178,4 +182,47 @@ fn missing_key_is_invalid_input() {
     let run = shared().get("", &["CORP\\svc_sql"]).run();
     run.expect_code(2);
     assert!(run.stderr.contains("no API key given"), "{}", run.stderr);
+}
+
+#[test]
+fn malformed_key_message_says_malformed_once() {
+    let run = shared()
+        .get("", &["CORP\\svc_sql"])
+        .env("PSVAULT_API_KEY", "no-separator-here")
+        .run();
+    run.expect_code(2);
+    assert!(
+        run.stderr
+            .contains("PSVAULT_API_KEY is malformed: missing ':'"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stderr.matches("malformed").count(), 1, "{}", run.stderr);
+}
+
+#[test]
+fn expired_key_message_is_the_same_everywhere() {
+    let key = "nps-ecc/expired";
+    let vault = shared();
+    let first_line = |run: &crate::support::Run| {
+        run.stderr
+            .lines()
+            .next()
+            .expect("stderr has a message")
+            .to_owned()
+    };
+    let get = vault.get(key, &["CORP\\svc_sql"]).run();
+    get.expect_code(4);
+    let inspect = inspect(key, &[]);
+    inspect.expect_code(4);
+    let check = vault.psvault(key, &["check"], &[]).run();
+    check.expect_code(4);
+
+    let message = first_line(&get);
+    assert!(
+        message.contains("expired at 2020-01-01T00:00:00Z"),
+        "{message}"
+    );
+    assert_eq!(first_line(&inspect), message);
+    assert_eq!(first_line(&check), message);
 }

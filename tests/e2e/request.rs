@@ -121,7 +121,7 @@ fn request_insecure_skip_warns() {
     run.expect_code(0);
     assert!(
         run.stderr
-            .contains("warning: --insecure-skip-certificate-check"),
+            .contains("warning: request member \"insecureSkipCertificateCheck\" is set"),
         "{}",
         run.stderr
     );
@@ -140,15 +140,71 @@ fn request_insecure_allow_http() {
     });
     let rejected = get_request(&vault, &body, &[]);
     rejected.expect_code(2);
+    assert!(
+        rejected
+            .stderr
+            .contains("set the request member \"insecureAllowHttp\" to true"),
+        "{}",
+        rejected.stderr
+    );
 
     body["insecureAllowHttp"] = json!(true);
     let allowed = get_request(&vault, &body, &[]);
     allowed.expect_code(0);
     assert!(
-        allowed.stderr.contains("--insecure-allow-http"),
+        allowed
+            .stderr
+            .contains("warning: request member \"insecureAllowHttp\" is set"),
         "{}",
         allowed.stderr
     );
+    assert!(
+        !allowed.stderr.contains("--insecure-allow-http"),
+        "{}",
+        allowed.stderr
+    );
+}
+
+#[test]
+fn request_ca_file_error_names_member() {
+    let vault = shared();
+    let mut body = request(vault, "nps-ecc/main", "CORP\\svc_sql");
+    body["caFile"] = json!("/nonexistent/ca.pem");
+    let run = get_request(vault, &body, &[]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("invalid request member \"caFile\""),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn request_without_reason_names_member() {
+    let vault = shared();
+    let body = request(vault, "nps-ecc/main", "CORP\\svc_audited");
+    let run = get_request(vault, &body, &[]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("request member \"reason\""),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn request_array_is_not_called_invalid_json() {
+    let vault = shared();
+    let mut command = Psvault::new(vault);
+    let run = command.args(&["get", "--request", "-"]).stdin("[1]").run();
+    run.expect_code(2);
+    assert!(
+        run.stderr
+            .contains("the request must be a JSON object, found an array"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("not valid JSON"), "{}", run.stderr);
 }
 
 #[test]

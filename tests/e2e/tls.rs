@@ -118,3 +118,71 @@ fn plain_http_needs_insecure_switch() {
         allowed.stderr
     );
 }
+
+#[test]
+fn plain_http_refusal_names_the_switch() {
+    let vault = start(Setup {
+        plain_http: true,
+        ..Setup::default()
+    });
+    let run = get_without_ca(&vault, &[]).run();
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("pass --insecure-allow-http"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn ca_file_errors_name_the_flag() {
+    let vault = shared();
+    let missing = get_without_ca(vault, &["--ca-file", "/nonexistent/ca.pem"]).run();
+    missing.expect_code(2);
+    assert!(
+        missing.stderr.contains("invalid --ca-file"),
+        "{}",
+        missing.stderr
+    );
+
+    let not_pem = vault.temp_path("not-a-certificate.pem");
+    std::fs::write(&not_pem, "no certificate here\n").expect("file written");
+    let path = not_pem.to_str().expect("UTF-8 path");
+    let run = get_without_ca(vault, &["--ca-file", path]).run();
+    run.expect_code(2);
+    assert!(run.stderr.contains("invalid --ca-file"), "{}", run.stderr);
+    assert!(!run.stderr.contains("caFile"), "{}", run.stderr);
+}
+
+#[test]
+fn quiet_keeps_both_insecure_warnings() {
+    let vault = start(Setup {
+        plain_http: true,
+        ..Setup::default()
+    });
+    let run = get_without_ca(
+        &vault,
+        &[
+            "-q",
+            "--insecure-allow-http",
+            "--insecure-skip-certificate-check",
+        ],
+    )
+    .run();
+    run.expect_code(0);
+    assert!(
+        run.stderr.contains("warning: --insecure-allow-http is set"),
+        "{}",
+        run.stderr
+    );
+
+    let secure = get_without_ca(shared(), &["-q", "--insecure-skip-certificate-check"]).run();
+    secure.expect_code(0);
+    assert!(
+        secure
+            .stderr
+            .contains("warning: --insecure-skip-certificate-check is set"),
+        "{}",
+        secure.stderr
+    );
+}

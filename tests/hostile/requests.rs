@@ -37,7 +37,7 @@ fn cases(key: &str) -> Vec<Case> {
     let deep = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
     let mut ten_megabytes = with_key(key, r#""reason":""#);
     ten_megabytes.truncate(ten_megabytes.len() - 1);
-    ten_megabytes.extend(std::iter::repeat(b'x').take(10 * 1024 * 1024));
+    ten_megabytes.extend(std::iter::repeat_n(b'x', 10 * 1024 * 1024));
     ten_megabytes.extend(b"\"}");
 
     let mut cases = vec![

@@ -36,8 +36,13 @@ fn cases() -> Vec<Case> {
     );
     insecure.extra = &["--insecure-allow-http"];
     vec![
-        // Without a scheme https:// is assumed, which the simulator serves.
-        case("no scheme", api.clone(), 0, &[]),
+        // psvault requires https:// and does not add a missing scheme.
+        case(
+            "no scheme",
+            api.clone(),
+            2,
+            &["no scheme", &api, "https://pws.example.com/api/"],
+        ),
         case("surrounding spaces", format!("  https://{api} \t"), 0, &[]),
         case(
             "http without switch",
@@ -102,9 +107,15 @@ fn cases() -> Vec<Case> {
         case("scheme only", "https://", 2, &["invalid API URL"]),
         case(
             "port not a number",
-            "127.0.0.1:alert(1)/api/",
+            "https://127.0.0.1:alert(1)/api/",
             2,
             &["127.0.0.1:alert(1)", "port"],
+        ),
+        case(
+            "port without scheme",
+            "127.0.0.1:alert(1)/api/",
+            2,
+            &["127.0.0.1:alert(1)", "no scheme"],
         ),
     ]
 }

@@ -17,7 +17,7 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 * 1024 * 1024;
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
     /// Base URL of the API, for example `https://pws.example.com/api/`.
-    /// A missing scheme means `https://`. Trailing slashes are normalised
+    /// A URL without a scheme is rejected. Trailing slashes are normalised
     /// to exactly one. No default.
     pub url: String,
     /// Maximum time to establish one TCP connection (and proxy tunnel).

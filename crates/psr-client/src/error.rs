@@ -165,15 +165,38 @@ pub enum Error {
     },
 
     /// The server responded to the login with `AuthenticationResultLoginFailed`
-    /// and a `LoginLock` object: the account is locked.
+    /// and a `LoginLock` object: the account is locked. The object itself
+    /// is server data of unknown shape, so it is left out of the message.
     #[error(
-        "login refused by {url}: the account is locked ({lock}). Ask an administrator to unlock it"
+        "login refused by {url}: the Password Secure account of user '{username}' is locked. \
+         Ask a Password Secure administrator to unlock it"
     )]
     LoginLocked {
         /// The login URL.
         url: String,
-        /// The `LoginLock` object as compact JSON, shortened.
-        lock: String,
+        /// The `usrn` claim of the API key.
+        username: String,
+    },
+
+    /// A login step failed with a server exception code that rejects the
+    /// API key or its user: 540012, 540024, 251008 or 510001.
+    #[error(
+        "login of user '{username}' refused by {url} (exception code {code}, {code_name}): \
+         {problem}. {action}"
+    )]
+    AccountRejected {
+        /// The login URL.
+        url: String,
+        /// The `usrn` claim of the API key.
+        username: String,
+        /// The server's exception code.
+        code: i64,
+        /// The exception code's name in the server's enumeration.
+        code_name: &'static str,
+        /// Meaning of the code for this API key.
+        problem: &'static str,
+        /// Advice for the operator: the step that fixes the problem.
+        action: &'static str,
     },
 
     /// The login response has a `$type` this client does not handle, for
@@ -230,7 +253,7 @@ pub enum Error {
 
     /// Several entries match the identity. The ids let an administrator
     /// remove the duplicates.
-    #[error("{} entries match '{identity}': {}. Remove the duplicates or narrow the identity", entry_ids.len(), entry_ids.join(", "))]
+    #[error("{} entries match '{identity}': {}. Delete the duplicate entries in Password Secure, or change their Domain or Username, so that one entry remains", entry_ids.len(), entry_ids.join(", "))]
     Ambiguous {
         /// The identity as searched.
         identity: String,
@@ -278,6 +301,18 @@ pub enum Error {
     Connect {
         /// The request URL.
         url: String,
+        /// Description of the failure.
+        detail: String,
+    },
+
+    /// The HTTP proxy could not be reached, or it refused to open a tunnel
+    /// to the server.
+    #[error("cannot reach {url} through the proxy {proxy}: {detail}. Check the proxy setting and that the proxy is running")]
+    ProxyConnect {
+        /// The request URL.
+        url: String,
+        /// Host and port of the proxy.
+        proxy: String,
         /// Description of the failure.
         detail: String,
     },
@@ -431,6 +466,7 @@ impl Error {
             | Error::ApiKeyMissingPasswordsScope { .. }
             | Error::LoginRejected { .. }
             | Error::LoginLocked { .. }
+            | Error::AccountRejected { .. }
             | Error::UnexpectedAuthenticationResult { .. }
             | Error::UserKeyUnusable { .. }
             | Error::Unauthorized { .. }
@@ -441,6 +477,7 @@ impl Error {
             | Error::Secured { .. }
             | Error::InsufficientRight { .. } => ErrorClass::NotReleasable,
             Error::Connect { .. }
+            | Error::ProxyConnect { .. }
             | Error::Tls { .. }
             | Error::CertificatePinMismatch { .. }
             | Error::Timeout { .. } => ErrorClass::Connection,
@@ -461,7 +498,7 @@ impl Error {
     pub(crate) fn is_retryable(&self) -> bool {
         matches!(
             self,
-            Error::Connect { .. } | Error::ServerUnavailable { .. }
+            Error::Connect { .. } | Error::ProxyConnect { .. } | Error::ServerUnavailable { .. }
         )
     }
 }
@@ -520,7 +557,8 @@ mod tests {
         };
         assert_eq!(
             error.to_string(),
-            "2 entries match 'CORP\\svc': a, b. Remove the duplicates or narrow the identity"
+            "2 entries match 'CORP\\svc': a, b. Delete the duplicate entries in Password \
+             Secure, or change their Domain or Username, so that one entry remains"
         );
     }
 }

@@ -18,6 +18,40 @@ const REQUIREMENT_TYPE: &str = "AuthenticationUserKeySignatureRequirement";
 const COMPLETED_TYPE: &str = "AuthenticationResultCompleted";
 const LOGIN_FAILED_TYPE: &str = "AuthenticationResultLoginFailed";
 
+/// Server exception codes of a login step that reject the API key or its
+/// user, with the code's name, what it means for the key and what to do.
+/// The codes and names come from the server's `PsrApiExceptionCode`
+/// enumeration.
+// NOTE: which code a server sends for which key state is not documented,
+// so each text covers every likely cause.
+const ACCOUNT_REJECTIONS: [(i64, &str, &str, &str); 4] = [
+    (
+        540012,
+        "AuthenticationUserDoesNotExist",
+        "the server does not know this API key or its user, or the key was revoked",
+        "Create a new API key in Password Secure and use it instead",
+    ),
+    (
+        251008,
+        "UnknownUserName",
+        "the server does not know the API key's user, or the key was revoked",
+        "Create a new API key in Password Secure and use it instead",
+    ),
+    (
+        540024,
+        "AuthenticationUserIsDeactivatedOrExpired",
+        "the API key's user is deactivated or its account has expired",
+        "Ask a Password Secure administrator to reactivate the user or extend its validity",
+    ),
+    (
+        510001,
+        "LightUserApiNotAllowed",
+        "the API key's user is a light user, and light users are not allowed to use the API",
+        "Ask a Password Secure administrator to make the user a full user, \
+         or create the API key for a full user",
+    ),
+];
+
 /// The `ClientInformation` object sent with both login steps.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ClientInformation {
@@ -92,9 +126,9 @@ pub fn log_in(
     });
     let step1 = call_non_empty(exchange, ApiMethod::AuthenticateApiKey, &step1_body);
     wipe_string_at(&mut step1_body, "/credential/JsonWebToken");
-    let (mut step1, step1_url) = step1?;
+    let (mut step1, step1_url) = step1.map_err(|e| account_rejection(e, &claims.username))?;
 
-    match classify(&step1, &step1_url)? {
+    match classify(&step1, &step1_url, &claims.username)? {
         Step::Completed => {
             let result = complete_login(
                 &step1,
@@ -121,8 +155,9 @@ pub fn log_in(
                 exchange,
                 ApiMethod::AuthenticateUserKeySignatureCredential,
                 &step2_body,
-            )?;
-            if let Step::Requirement = classify(&step2, &step2_url)? {
+            )
+            .map_err(|e| account_rejection(e, &claims.username))?;
+            if let Step::Requirement = classify(&step2, &step2_url, &claims.username)? {
                 return Err(Error::UnexpectedAuthenticationResult {
                     url: step2_url,
                     type_name: shorten(type_name(&step2).unwrap_or("(none)"), 200),
@@ -157,6 +192,31 @@ fn call_non_empty(
     }
 }
 
+/// Turns a server error of a login step whose exception code rejects the
+/// API key or its user into [`Error::AccountRejected`]; other errors pass
+/// through unchanged.
+fn account_rejection(error: Error, username: &str) -> Error {
+    let Error::ServerError {
+        url,
+        code: Some(code),
+        ..
+    } = &error
+    else {
+        return error;
+    };
+    match ACCOUNT_REJECTIONS.iter().find(|(known, ..)| known == code) {
+        Some(&(code, code_name, problem, action)) => Error::AccountRejected {
+            url: url.clone(),
+            username: username.to_string(),
+            code,
+            code_name,
+            problem,
+            action,
+        },
+        None => error,
+    }
+}
+
 /// Overwrites a secret string inside a JSON value (the JWT of the step-1
 /// body, the session key of the completed response) once it is used.
 fn wipe_string_at(value: &mut Value, pointer: &str) {
@@ -172,7 +232,8 @@ enum Step {
 }
 
 /// Classifies an authentication response by the substring of its `$type`.
-fn classify(response: &Value, url: &str) -> Result<Step, Error> {
+/// `username` names the API key's user in the error for a locked account.
+fn classify(response: &Value, url: &str, username: &str) -> Result<Step, Error> {
     if !response.is_object() {
         return Err(Error::UnexpectedResponse {
             url: url.to_string(),
@@ -188,9 +249,9 @@ fn classify(response: &Value, url: &str) -> Result<Step, Error> {
     if type_contains(response, LOGIN_FAILED_TYPE) {
         return Err(
             match response.get("LoginLock").filter(|lock| !lock.is_null()) {
-                Some(lock) => Error::LoginLocked {
+                Some(_) => Error::LoginLocked {
                     url: url.to_string(),
-                    lock: shorten(&lock.to_string(), 300),
+                    username: username.to_string(),
                 },
                 None => Error::LoginRejected {
                     url: url.to_string(),
@@ -386,27 +447,83 @@ mod tests {
         let locked =
             json!({"$type": "A.AuthenticationResultLoginFailed, A", "LoginLock": {"Reason": "x"}});
         assert!(matches!(
-            classify(&locked, url),
+            classify(&locked, url, "nps"),
             Err(Error::LoginLocked { .. })
         ));
         let refused = json!({"$type": "A.AuthenticationResultLoginFailed, A", "LoginLock": null});
         assert!(matches!(
-            classify(&refused, url),
+            classify(&refused, url, "nps"),
             Err(Error::LoginRejected { .. })
         ));
         let other = json!({"$type": "A.PossibleAuthCredentialRequirements, A"});
-        match classify(&other, url) {
+        match classify(&other, url, "nps") {
             Err(Error::UnexpectedAuthenticationResult { type_name, .. }) => {
                 assert_eq!(type_name, "A.PossibleAuthCredentialRequirements, A")
             }
             _ => panic!("expected UnexpectedAuthenticationResult"),
         }
         let untyped = json!({"IsCompleted": true});
-        assert!(matches!(classify(&untyped, url), Ok(Step::Completed)));
         assert!(matches!(
-            classify(&json!([1]), url),
+            classify(&untyped, url, "nps"),
+            Ok(Step::Completed)
+        ));
+        assert!(matches!(
+            classify(&json!([1]), url, "nps"),
             Err(Error::UnexpectedResponse { .. })
         ));
+    }
+
+    #[test]
+    fn locked_message_names_user_without_lock_data() {
+        let url = "https://x/api/Auth/AuthenticateApiKey";
+        let locked =
+            json!({"$type": LOGIN_FAILED_TYPE, "LoginLock": {"Reason": "TooManyAttempts"}});
+        let Err(error) = classify(&locked, url, "nps-svc") else {
+            panic!("a locked account must fail");
+        };
+        let message = error.to_string();
+        assert!(message.contains("'nps-svc' is locked"), "{message}");
+        assert!(message.contains("administrator to unlock"), "{message}");
+        assert!(!message.contains("TooManyAttempts"), "{message}");
+        assert!(!message.contains('{'), "{message}");
+    }
+
+    #[test]
+    fn rejecting_codes_become_account_rejected() {
+        let url = "https://x/api/Auth/AuthenticateApiKey";
+        for (code, name, _, _) in ACCOUNT_REJECTIONS {
+            let error = account_rejection(
+                Error::ServerError {
+                    url: url.into(),
+                    code: Some(code),
+                    message: Some("raw server text".into()),
+                },
+                "nps-svc",
+            );
+            assert!(
+                matches!(error, Error::AccountRejected { .. }),
+                "{code}: {error:?}"
+            );
+            assert_eq!(error.class(), crate::ErrorClass::Authentication, "{code}");
+            let message = error.to_string();
+            assert!(message.contains(&code.to_string()), "{message}");
+            assert!(message.contains(name), "{message}");
+            assert!(message.contains("'nps-svc'"), "{message}");
+            assert!(!message.contains("raw server text"), "{message}");
+        }
+    }
+
+    #[test]
+    fn other_codes_stay_server_errors() {
+        let error = account_rejection(
+            Error::ServerError {
+                url: "u".into(),
+                code: Some(251020),
+                message: None,
+            },
+            "nps-svc",
+        );
+        assert!(matches!(error, Error::ServerError { .. }), "{error:?}");
     }
 
     #[test]

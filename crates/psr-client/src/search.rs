@@ -92,7 +92,7 @@ pub fn resolve_form(exchange: &mut dyn Exchange, names: &FormNames) -> Result<Fo
     let url = exchange.url_for(ApiMethod::GetContainerList);
 
     let mut candidates = forms.iter().filter(|form| {
-        int_member(form, "ContainerType").map_or(true, |t| t == CONTAINER_TYPE_FORM)
+        int_member(form, "ContainerType").is_none_or(|t| t == CONTAINER_TYPE_FORM)
             && str_member(form, "Name").is_some_and(|name| same_label(name, &names.form))
     });
     let Some(form) = candidates.next() else {

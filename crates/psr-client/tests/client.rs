@@ -686,7 +686,59 @@ fn locked_account_is_reported() {
     let error = run(&vault).expect_err("locked");
 
     assert!(matches!(error, Error::LoginLocked { .. }), "{error:?}");
-    assert!(error.to_string().contains("TooManyAttempts"), "{error}");
+    assert_eq!(error.class(), ErrorClass::Authentication);
+    let message = error.to_string();
+    assert!(message.contains("is locked"), "{message}");
+    assert!(message.contains("unlock"), "{message}");
+    assert!(!message.contains("TooManyAttempts"), "{message}");
+    assert!(!message.contains("LockedUntilUtc"), "{message}");
+}
+
+#[test]
+fn login_exception_540012_is_authentication_error() {
+    let mut vault = Vault::new(KeyKind::Ecc);
+    let _step1 = vault
+        .server
+        .mock("POST", path("AuthenticateApiKey").as_str())
+        .with_status(500)
+        .with_body(r#"{"ExceptionCode":540012,"Message":"User does not exist"}"#)
+        .create();
+
+    let error = run(&vault).expect_err("unknown user");
+
+    match &error {
+        Error::AccountRejected { code, .. } => assert_eq!(*code, 540012),
+        other => panic!("expected AccountRejected, got {other:?}"),
+    }
+    assert_eq!(error.class(), ErrorClass::Authentication);
+    let message = error.to_string();
+    assert!(message.contains("revoked"), "{message}");
+    assert!(message.contains("Create a new API key"), "{message}");
+    assert!(!message.contains("/api/ "), "{message}");
+}
+
+#[test]
+fn login_step2_exception_540024_is_authentication_error() {
+    let mut vault = Vault::new(KeyKind::Ecc);
+    let _step1 = vault.mock_step1(vault.requirement(1));
+    let _step2 = vault
+        .server
+        .mock(
+            "POST",
+            path("AuthenticateUserKeySignatureCredential").as_str(),
+        )
+        .with_status(500)
+        .with_body(r#"{"ExceptionCode":540024}"#)
+        .create();
+
+    let error = run(&vault).expect_err("deactivated user");
+
+    assert!(
+        matches!(error, Error::AccountRejected { code: 540024, .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.class(), ErrorClass::Authentication);
+    assert!(error.to_string().contains("deactivated"), "{error}");
 }
 
 #[test]

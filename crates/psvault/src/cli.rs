@@ -41,8 +41,9 @@ pub struct GlobalArgs {
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 
-    /// Silence warnings. The warning printed for
-    /// --insecure-skip-certificate-check stays. [default: off]
+    /// Silence warnings, except the warnings for
+    /// --insecure-skip-certificate-check and --insecure-allow-http (or
+    /// their request members), which always print. [default: off]
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
@@ -262,12 +263,15 @@ pub struct ConnectionArgs {
           value_parser = parse_seconds_flag)]
     pub connect_timeout: Duration,
 
-    /// Send requests through this HTTP proxy.
-    /// [default: HTTPS_PROXY / NO_PROXY from the environment]
+    /// Send every request through this HTTP proxy, also for loopback
+    /// URLs; NO_PROXY does not apply to it. [default: HTTPS_PROXY
+    /// (HTTP_PROXY for http:// URLs), else ALL_PROXY, from the
+    /// environment, except for hosts listed in NO_PROXY and loopback
+    /// hosts]
     #[arg(long, value_name = "URL", conflicts_with = "no_proxy")]
     pub proxy: Option<String>,
 
-    /// Connect directly, ignoring HTTPS_PROXY and HTTP_PROXY.
+    /// Connect directly, ignoring HTTPS_PROXY, HTTP_PROXY and ALL_PROXY.
     /// [default: off]
     #[arg(long)]
     pub no_proxy: bool,

@@ -22,10 +22,12 @@ pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  found (get), check passed, every batch line ran
   1  not found: no AD User entry matches the identity (stdout is empty)
-  2  invalid input or usage (error id VaultInvalidInput)
+  2  invalid input or usage, or an entry that requires a reason read
+     without --reason (error id VaultInvalidInput)
   3  ambiguous: several entries match (VaultCredentialAmbiguous)
-  4  authentication failed: expired, revoked or rejected API key, missing
-     right or scope (VaultAuthenticationFailed)
+  4  authentication failed: expired, revoked or rejected API key, locked,
+     deactivated or unknown user, missing right or scope
+     (VaultAuthenticationFailed)
   5  not releasable: sealed, no usable key, or secured entry
      (VaultCredentialNotReleasable)
   6  connection failed: DNS, refused, TLS, timeout (VaultConnectionFailed)
@@ -98,33 +100,47 @@ impl Class {
             Class::Server => "server",
         }
     }
+}
 
-    /// Returns the advice printed after a failure of this class that
-    /// psr_client reported, if any.
-    fn fix(self) -> Option<&'static str> {
-        match self {
-            Class::InvalidInput => None,
-            Class::Ambiguous => Some(
-                "make the Domain and Username fields unique in Password \
-                 Secure, or narrow the identity",
-            ),
-            Class::Authentication => Some(
-                "check the API key's expiry, its Read right and Passwords \
-                 scope with `psvault key inspect`, or create a new key",
-            ),
-            Class::NotReleasable => Some(
-                "ask the entry's owner to grant the API key's user a \
-                 readable, unsealed right",
-            ),
-            Class::Connection => Some(
-                "check --url, the network path, and the TLS options \
-                 (--ca-file, --pin-sha256)",
-            ),
-            Class::Server => Some(
-                "check that the URL ends in the API path (usually /api/) \
-                 and rerun with -vv for details",
-            ),
-        }
+/// Advice for errors whose message leaves the next step open.
+const KEY_HINT: &str = "check the API key's expiry, its Read right and Passwords scope \
+                        with `psvault key inspect`, or create a new key";
+const NOT_RELEASABLE_HINT: &str =
+    "ask the entry's owner to grant the API key's user a readable, unsealed right";
+const CONNECTION_HINT: &str =
+    "check --url, the network path, and the TLS options (--ca-file, --pin-sha256)";
+const PROXY_HINT: &str = "check --proxy, HTTPS_PROXY and NO_PROXY, or pass --no-proxy to \
+                          connect directly";
+const API_PATH_HINT: &str =
+    "check that the URL ends in the API path (usually /api/) and rerun with -vv for details";
+const SERVER_HINT: &str = "rerun with -vv to see each request and its status";
+
+/// Returns the advice printed after `error`, or `None` when its message
+/// already contains the fix.
+fn hint_for(error: &psr_client::Error) -> Option<&'static str> {
+    use psr_client::Error;
+    match error {
+        // These messages name the fix themselves.
+        Error::Ambiguous { .. }
+        | Error::ApiKeyExpired { .. }
+        | Error::ApiKeyMissingReadRight { .. }
+        | Error::ApiKeyMissingPasswordsScope { .. }
+        | Error::LoginLocked { .. }
+        | Error::AccountRejected { .. }
+        | Error::NotJson { .. } => None,
+        Error::ProxyConnect { .. } => Some(PROXY_HINT),
+        // A page that does not exist usually means the URL misses the
+        // API path.
+        Error::UnexpectedStatus {
+            status: 404 | 405, ..
+        } => Some(API_PATH_HINT),
+        _ => match Class::from(error.class()) {
+            Class::InvalidInput | Class::Ambiguous => None,
+            Class::Authentication => Some(KEY_HINT),
+            Class::NotReleasable => Some(NOT_RELEASABLE_HINT),
+            Class::Connection => Some(CONNECTION_HINT),
+            Class::Server => Some(SERVER_HINT),
+        },
     }
 }
 
@@ -176,14 +192,13 @@ impl Failure {
         }
     }
 
-    /// Creates a failure from an error of the protocol client, with the
-    /// advice for its class.
+    /// Creates a failure from an error of the protocol client, with advice
+    /// when its message leaves the next step open.
     pub fn client(error: &psr_client::Error) -> Failure {
-        let class = Class::from(error.class());
         Failure {
-            class,
+            class: Class::from(error.class()),
             message: error.to_string(),
-            hint: class.fix(),
+            hint: hint_for(error),
         }
     }
 }

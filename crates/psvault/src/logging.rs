@@ -6,6 +6,7 @@
 //! any level; psvault's own events follow the same rule.
 
 use std::fmt;
+use std::io::IsTerminal;
 
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::fmt::format::Writer;
@@ -14,6 +15,8 @@ use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::EnvFilter;
 
 /// Installs the stderr subscriber for the given `-v` count and `-q`.
+/// Colour codes are written only when stderr is a terminal, so that logs
+/// captured in files or by the PowerShell module stay plain text.
 pub fn init(verbose: u8, quiet: bool) {
     let directives = match (quiet, verbose) {
         (true, _) => "error",
@@ -23,6 +26,7 @@ pub fn init(verbose: u8, quiet: bool) {
     };
     let subscriber = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(EnvFilter::new(directives))
         .event_format(PrefixedFormat)
         .finish();

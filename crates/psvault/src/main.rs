@@ -9,6 +9,7 @@ mod cli;
 mod commands;
 mod exit;
 mod logging;
+mod messages;
 mod output;
 mod request;
 mod settings;

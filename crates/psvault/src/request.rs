@@ -233,8 +233,23 @@ pub fn parse_request(bytes: &[u8], context: Context) -> Result<Request, RequestE
         ));
     }
 
-    let members: RawMembers = serde_json::from_slice(json)
-        .map_err(|e| RequestError(format!("the request is not valid JSON: {e}")))?;
+    let members: RawMembers = serde_json::from_slice(json).map_err(|e| {
+        if e.is_data() {
+            // Valid JSON of another type than an object. MembersVisitor's
+            // message names the type found, and the position would only
+            // add noise.
+            let message = e.to_string();
+            let position = format!(" at line {} column {}", e.line(), e.column());
+            RequestError(
+                message
+                    .strip_suffix(&position)
+                    .unwrap_or(&message)
+                    .to_owned(),
+            )
+        } else {
+            RequestError(format!("the request is not valid JSON: {e}"))
+        }
+    })?;
 
     let mut seen = HashSet::new();
     let mut request = Request::default();
@@ -673,6 +688,14 @@ mod tests {
         let e = error(r#""jwt.jwt.jwt:c2VjcmV0""#, Context::Get);
         assert!(e.contains("must be a JSON object, found a string"), "{e}");
         assert!(!e.contains("c2VjcmV0"), "{e}");
+    }
+
+    #[test]
+    fn array_is_valid_json_but_not_an_object() {
+        let e = error("[1]", Context::Get);
+        assert_eq!(e, "the request must be a JSON object, found an array");
+        let e = error(" 42 ", Context::Get);
+        assert_eq!(e, "the request must be a JSON object, found a number");
     }
 
     #[test]

@@ -21,6 +21,7 @@ use crate::cli::{
     RequestSource,
 };
 use crate::exit::Failure;
+use crate::messages::{Origins, Setting};
 use crate::output::one_line;
 use crate::request::{self, Context, Request};
 
@@ -60,6 +61,9 @@ pub struct Connection {
     pub skip_certificate_check: bool,
     /// True when plain http:// is allowed.
     pub allow_http: bool,
+    /// The settings that the request on stdin set, for messages that
+    /// name the flag or member to change.
+    pub origins: Origins,
 }
 
 /// One lookup: the account and the audit reason.
@@ -69,6 +73,20 @@ pub struct Lookup {
     pub identity: Identity,
     /// Audit reason for the logbook; empty when none was given.
     pub reason: String,
+    /// Origin of the identity.
+    pub source: LookupSource,
+}
+
+/// Origin of a lookup's members, for messages that name the flag or
+/// member to change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LookupSource {
+    /// The command line of `psvault get`.
+    Flags,
+    /// The request of `psvault get --request -`.
+    Request,
+    /// A line of `psvault batch`.
+    BatchLine,
 }
 
 /// Settings of `psvault get`.
@@ -260,9 +278,33 @@ impl ConnectionLayers {
             .insecure_allow_http
             .unwrap_or(flags.insecure_allow_http);
 
+        let mut origins = Origins::default();
+        origins.record(Setting::Url, request.url.is_some());
+        origins.record(
+            Setting::InsecureSkipCertificateCheck,
+            request.insecure_skip_certificate_check.is_some(),
+        );
+        origins.record(
+            Setting::InsecureAllowHttp,
+            request.insecure_allow_http.is_some(),
+        );
+        origins.record(Setting::CaFile, request.ca_file.is_some());
+        origins.record(Setting::PinSha256, request.pin_sha256.is_some());
+        origins.record(Setting::Timeout, request.timeout.is_some());
+        origins.record(Setting::ConnectTimeout, request.connect_timeout.is_some());
+        origins.record(
+            Setting::Proxy,
+            request.proxy.is_some() || request.no_proxy.is_some(),
+        );
+        origins.record(Setting::Form, request.form.is_some());
+        origins.record(Setting::DomainField, request.domain_field.is_some());
+        origins.record(Setting::UsernameField, request.username_field.is_some());
+        origins.record(Setting::PasswordField, request.password_field.is_some());
+        origins.record(Setting::DomainAliases, request.domain_aliases.is_some());
+
         let ca_file = request.ca_file.clone().or_else(|| flags.ca_file.clone());
         if let Some(path) = &ca_file {
-            check_readable_file(path, "CA file")?;
+            check_ca_file(path, &origins.name(Setting::CaFile))?;
         }
         let pin_sha256 = request
             .pin_sha256
@@ -334,6 +376,7 @@ impl ConnectionLayers {
             api_key,
             skip_certificate_check,
             allow_http,
+            origins,
         })
     }
 }
@@ -405,8 +448,14 @@ fn resolve_api_key(
         )));
     }
     ApiKey::parse(&text).map_err(|e| {
+        // Most parse errors start with "malformed API key: ", which this
+        // message states already.
+        let detail = e.to_string();
+        let detail = detail
+            .strip_prefix("malformed API key: ")
+            .unwrap_or(&detail);
         Failure::invalid_input(format!(
-            "the API key from {source} is malformed: {e}; paste the whole key \
+            "the API key from {source} is malformed: {detail}; paste the whole key \
              (<JWT>:<base64 private key>) as Password Secure created it"
         ))
     })
@@ -441,15 +490,17 @@ fn read_key_file(path: &Path) -> Result<Zeroizing<String>, Failure> {
     Ok(Zeroizing::new(text.trim().to_owned()))
 }
 
-fn check_readable_file(path: &PathBuf, what: &str) -> Result<(), Failure> {
+/// Checks that the CA file exists and is a file; `option` names the flag
+/// or request member that gave the path.
+fn check_ca_file(path: &PathBuf, option: &str) -> Result<(), Failure> {
     match std::fs::metadata(path) {
         Ok(metadata) if metadata.is_file() => Ok(()),
         Ok(_) => Err(Failure::invalid_input(format!(
-            "the {what} {} is not a file",
+            "invalid {option}: {} is not a file; give a PEM file of CA certificates",
             path.display()
         ))),
         Err(e) => Err(Failure::invalid_input(format!(
-            "cannot read the {what} {}: {e}",
+            "invalid {option}: cannot read {}: {e}",
             path.display()
         ))),
     }
@@ -459,9 +510,10 @@ fn check_readable_file(path: &PathBuf, what: &str) -> Result<(), Failure> {
 /// contains no lookup member. Lookup members of the request and the flags
 /// are not mixed.
 pub fn resolve_lookup(request: &Request, flags: Option<&Request>) -> Result<Lookup, Failure> {
-    let source = match flags {
-        Some(flags) if !request.has_lookup_members() => flags,
-        _ => request,
+    let (source, lookup_source) = match flags {
+        Some(flags) if !request.has_lookup_members() => (flags, LookupSource::Flags),
+        Some(_) => (request, LookupSource::Request),
+        None => (request, LookupSource::BatchLine),
     };
     let reason = request
         .reason
@@ -496,17 +548,26 @@ pub fn resolve_lookup(request: &Request, flags: Option<&Request>) -> Result<Look
             ))
         }
     };
-    let identity = identity.map_err(|e| identity_failure(&e, &raw_parts))?;
+    let identity = identity.map_err(|e| identity_failure(&e, &raw_parts, lookup_source))?;
 
-    Ok(Lookup { identity, reason })
+    Ok(Lookup {
+        identity,
+        reason,
+        source: lookup_source,
+    })
 }
 
 /// Turns an identity parse error into a failure whose message shows each
 /// raw part escaped and shortened, because psr_client quotes the input in
 /// full: a 10 KB identity or one with a right-to-left override would
 /// otherwise reach the terminal as it is. An API key pasted as the
-/// identity is not quoted at all.
-fn identity_failure(error: &psr_client::Error, raw_parts: &[&str]) -> Failure {
+/// identity is not quoted at all. The advice names the flags or members
+/// that pass the domain and the user separately.
+fn identity_failure(
+    error: &psr_client::Error,
+    raw_parts: &[&str],
+    source: LookupSource,
+) -> Failure {
     if raw_parts.iter().any(|part| ApiKey::parse(part).is_ok()) {
         return Failure::invalid_input(
             "invalid identity: it is an API key; pass the account as DOMAIN\\user and \
@@ -515,6 +576,18 @@ fn identity_failure(error: &psr_client::Error, raw_parts: &[&str]) -> Failure {
         );
     }
     let mut failure = Failure::client(error);
+    if let psr_client::Error::InvalidIdentity { identity, reason } = error {
+        let parts = match source {
+            LookupSource::Flags => "pass the parts with --domain DOMAIN --user USER",
+            LookupSource::Request | LookupSource::BatchLine => {
+                "send the parts in the members \"domain\" and \"user\""
+            }
+        };
+        failure.message = format!(
+            "invalid identity '{identity}': {reason}. Use DOMAIN\\user or \
+             user@dns.domain, or {parts}"
+        );
+    }
     for part in raw_parts.iter().filter(|part| !part.is_empty()) {
         failure.message = failure.message.replace(part, &shortened(part));
     }

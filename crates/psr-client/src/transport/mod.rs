@@ -51,6 +51,8 @@ pub(crate) struct HttpClient {
     base_url: String,
     connect_timeout: Duration,
     max_response_bytes: u64,
+    /// `host:port` of the proxy in use, named in connection errors.
+    proxy_address: Option<String>,
 }
 
 impl HttpClient {
@@ -72,6 +74,9 @@ impl HttpClient {
         let host = url::host_of(&base_url);
         let proxy =
             proxy::select_proxy(&config.proxy, config.no_proxy.as_deref(), &base_url, &host)?;
+        let proxy_address = proxy
+            .as_ref()
+            .map(|proxy| format!("{}:{}", proxy.host(), proxy.port()));
         let tls_config = if base_url.starts_with("https://") {
             Some(tls::client_config(&config.tls)?)
         } else {
@@ -96,6 +101,7 @@ impl HttpClient {
             base_url,
             connect_timeout: config.connect_timeout,
             max_response_bytes: config.max_response_bytes,
+            proxy_address,
         })
     }
 
@@ -274,6 +280,15 @@ fn map_ureq_error(
     deadline: &Deadline,
     client: &HttpClient,
 ) -> Error {
+    if let Some(proxy) = &client.proxy_address {
+        if let Some(detail) = proxy_failure(&error, deadline, client) {
+            return Error::ProxyConnect {
+                url: url.to_string(),
+                proxy: proxy.clone(),
+                detail,
+            };
+        }
+    }
     let connect = |detail: String| Error::Connect {
         url: url.to_string(),
         detail,
@@ -303,6 +318,30 @@ fn map_ureq_error(
         ureq::Error::Io(error) => io_error(url, error, deadline),
         other => connect(other.to_string()),
     }
+}
+
+/// Describes an error that happened while connecting to the proxy or
+/// opening the tunnel through it. Every TCP connection goes to the proxy
+/// when one is set, so a failed connect is the proxy's. Returns `None`
+/// for errors after the tunnel is open.
+fn proxy_failure(error: &ureq::Error, deadline: &Deadline, client: &HttpClient) -> Option<String> {
+    let detail = match error {
+        ureq::Error::Timeout(ureq::Timeout::Connect) if !deadline.remaining().is_zero() => format!(
+            "no connection to the proxy within the connect timeout of {:.1} s",
+            client.connect_timeout.as_secs_f64()
+        ),
+        ureq::Error::HostNotFound => "the proxy's host name was not found (DNS)".to_string(),
+        ureq::Error::ConnectionFailed => "the connection to the proxy failed".to_string(),
+        ureq::Error::ConnectProxyFailed(reason) => format!(
+            "the proxy did not open a tunnel to the server ({})",
+            shorten(reason, MAX_MESSAGE_CHARS)
+        ),
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "the proxy refused the connection".to_string()
+        }
+        _ => return None,
+    };
+    Some(detail)
 }
 
 fn io_error(url: &str, error: std::io::Error, deadline: &Deadline) -> Error {
@@ -577,6 +616,43 @@ mod tests {
 
         assert!(matches!(result, Err(Error::Timeout { .. })), "{result:?}");
         assert_eq!(accepted.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn refused_proxy_is_named() {
+        let closed = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let proxy_port = closed.local_addr().expect("address").port();
+        drop(closed);
+        let http = HttpClient::new(&ClientConfig {
+            url: "https://127.0.0.1:9/api/".into(),
+            proxy: crate::ProxySetting::Url(format!("http://127.0.0.1:{proxy_port}")),
+            ..ClientConfig::default()
+        })
+        .expect("client");
+        let deadline = Deadline::after(Duration::from_secs(5));
+
+        let error = http
+            .call(
+                ApiMethod::AuthenticateApiKey,
+                &serde_json::json!({}),
+                None,
+                &deadline,
+            )
+            .expect_err("the proxy port is closed");
+
+        match &error {
+            Error::ProxyConnect { proxy, detail, .. } => {
+                assert_eq!(proxy, &format!("127.0.0.1:{proxy_port}"));
+                assert!(detail.contains("refused"), "{detail}");
+            }
+            other => panic!("expected ProxyConnect, got {other:?}"),
+        }
+        let message = error.to_string();
+        assert!(
+            message.contains(&format!("proxy 127.0.0.1:{proxy_port}")),
+            "{message}"
+        );
+        assert_eq!(error.class(), crate::ErrorClass::Connection);
     }
 
     const URL: &str = "https://pws.example.test/api/WebService/GetContainerList";

@@ -5,13 +5,14 @@ use ureq::http::Uri;
 use crate::config::redact_userinfo;
 use crate::error::Error;
 
-/// Normalises a base URL: trims it, adds `https://` when no scheme is
-/// given, and ends it with exactly one `/`, so that `<base>Auth/...` keeps
-/// every path segment of the base.
+/// Normalises a base URL: trims it and ends it with exactly one `/`, so
+/// that `<base>Auth/...` keeps every path segment of the base.
 ///
-/// Rejects `http://` unless `allow_insecure_http` is set, other schemes,
-/// user information, queries, fragments, invalid ports and URLs without a
-/// host. Errors show the URL with its user information replaced by `***`.
+/// Rejects a URL without a scheme, because the client requires https://
+/// and does not guess it. Also rejects `http://` unless
+/// `allow_insecure_http` is set, other schemes, user information, queries,
+/// fragments, invalid ports and URLs without a host. Errors show the URL
+/// with its user information replaced by `***`.
 pub(crate) fn normalize_base_url(url: &str, allow_insecure_http: bool) -> Result<String, Error> {
     let invalid = |reason: &str| Error::InvalidUrl {
         url: redact_userinfo(url),
@@ -24,7 +25,7 @@ pub(crate) fn normalize_base_url(url: &str, allow_insecure_http: bool) -> Result
 
     let (scheme, rest) = split_scheme(trimmed);
     let scheme = match scheme.map(|s| s.to_ascii_lowercase()) {
-        None => "https".to_string(),
+        None => return Err(invalid("it has no scheme, and only https:// is accepted")),
         Some(s) if s == "https" => s,
         Some(s) if s == "http" => {
             if !allow_insecure_http {
@@ -52,7 +53,7 @@ pub(crate) fn normalize_base_url(url: &str, allow_insecure_http: bool) -> Result
     let uri: Uri = normalized
         .parse()
         .map_err(|e| invalid(&format!("cannot parse it ({e})")))?;
-    if uri.host().map_or(true, str::is_empty) {
+    if uri.host().is_none_or(str::is_empty) {
         return Err(invalid("the URL has no host name"));
     }
     // `Uri` accepts any text after the host's colon and then reports no
@@ -106,11 +107,32 @@ mod tests {
                 "https://pws.example.com/api/",
             ),
             ("HTTPS://pws.example.com", "https://pws.example.com/"),
-            ("pws.example.com/api", "https://pws.example.com/api/"),
             ("https://[::1]:8443/api", "https://[::1]:8443/api/"),
         ];
         for (input, expected) in cases {
             assert_eq!(normalize_base_url(input, false).expect(input), expected);
+        }
+    }
+
+    #[test]
+    fn url_without_scheme_is_rejected() {
+        for input in [
+            "pws.example.com/api",
+            "127.0.0.1:8443/api/",
+            "pws.example.com",
+        ] {
+            let error = normalize_base_url(input, false).unwrap_err();
+            assert!(
+                matches!(error, Error::InvalidUrl { .. }),
+                "{input}: {error}"
+            );
+            let message = error.to_string();
+            assert!(message.contains(input), "{message}");
+            assert!(message.contains("no scheme"), "{message}");
+            assert!(
+                message.contains("https://pws.example.com/api/"),
+                "{message}"
+            );
         }
     }
 

@@ -226,7 +226,7 @@ fn layout_at(rest: &[u8], salt_len: usize, rsa_len: Option<usize>) -> Option<Fie
 fn has_valid_cbc_lengths(fields: &Fields<'_>) -> bool {
     fields.iv.len() == IV_LEN
         && !fields.ciphertext.is_empty()
-        && fields.ciphertext.len() % BLOCK_LEN == 0
+        && fields.ciphertext.len().is_multiple_of(BLOCK_LEN)
 }
 
 /// Runs `decrypt` on each layout and returns the first success. Without any

@@ -63,7 +63,7 @@ pub fn detect_private_key_type(key: &[u8]) -> Option<KeyType> {
 /// `bits` must be a multiple of 8 from 1024 to 4096; the protocol uses 2048.
 /// Both keys are `PF...` text with .NET-canonical element lengths.
 pub fn generate_rsa_key_pair(bits: usize) -> Result<KeyPair, KeyError> {
-    if !(1024..=4096).contains(&bits) || bits % 8 != 0 {
+    if !(1024..=4096).contains(&bits) || !bits.is_multiple_of(8) {
         return Err(KeyError::UnsupportedKeySize(bits));
     }
     let private =

@@ -18,6 +18,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::cli::BatchFormat;
 use crate::exit::{Class, Failure, Outcome};
+use crate::messages::describe;
 use crate::output::{json_line, write_stdout, CredentialOutput, Reporter};
 use crate::request::{self, Context, Request, MAX_REQUEST_BYTES};
 use crate::settings::{parse_batch_format, resolve_lookup, BatchSettings, Connection};
@@ -125,7 +126,7 @@ struct Batch<'a> {
 impl Batch<'_> {
     fn open(&mut self) -> Result<(), Failure> {
         let session = Session::open(&self.connection.config, &self.connection.api_key)
-            .map_err(|e| Failure::client(&e))?;
+            .map_err(|e| describe(&e, self.connection, None))?;
         self.session = Some(session);
         Ok(())
     }
@@ -168,7 +169,7 @@ impl Batch<'_> {
                 },
             ),
             Err(error) => {
-                let failure = Failure::client(&error);
+                let failure = describe(&error, self.connection, Some(&lookup));
                 if matches!(failure.class, Class::Connection | Class::Authentication) {
                     // The session may be gone; the next line logs in again.
                     if let Some(session) = self.session.take() {

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use crate::cli::GetFormat;
 use crate::exit::{Failure, Outcome};
+use crate::messages::{alias_advice, describe};
 use crate::output::{json_line, write_stdout, CredentialOutput, Reporter};
 use crate::settings::GetSettings;
 
@@ -23,14 +24,23 @@ pub fn run(
         &lookup.identity,
         &lookup.reason,
     )
-    .map_err(|e| Failure::client(&e))?;
+    .map_err(|e| describe(&e, connection, Some(lookup)))?;
 
     let Some(credential) = found else {
-        return Ok(Outcome::NotFound(format!(
+        let mut message = format!(
             "no {} entry matches {}",
             connection.config.form.form,
             crate::settings::quoted(&lookup.identity.to_string())
-        )));
+        );
+        if let Some(advice) = alias_advice(
+            &lookup.identity,
+            &connection.config.domain_aliases,
+            lookup.source,
+        ) {
+            message.push_str("; ");
+            message.push_str(&advice);
+        }
+        return Ok(Outcome::NotFound(message));
     };
 
     let claims = connection.api_key.claims();

@@ -6,14 +6,14 @@
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use psr_crypto::access::{RIGHT_READ, SCOPE_PASSWORDS};
+use psr_crypto::access::{RIGHT_READ, SCOPE_FORMS, SCOPE_PASSWORDS};
 use psr_crypto::ApiKey;
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::cli::ReportFormat;
-use crate::exit::{Class, Failure, Outcome};
+use crate::exit::{Failure, Outcome};
 use crate::output::{json_line, write_stdout, Reporter};
 use crate::settings::InspectSettings;
 
@@ -45,10 +45,10 @@ pub struct KeyReport {
     /// True when the key can read passwords: not expired, with the Read
     /// right and the Passwords scope.
     pub usable: bool,
+    /// True when the key has the Forms scope, which `check` needs to read
+    /// the AD User form.
     #[serde(skip)]
-    has_read_right: bool,
-    #[serde(skip)]
-    has_passwords_scope: bool,
+    pub has_forms_scope: bool,
 }
 
 impl KeyReport {
@@ -62,6 +62,7 @@ impl KeyReport {
         let expired = claims.expires_at <= now;
         let has_read_right = claims.access_rights & RIGHT_READ == RIGHT_READ;
         let has_passwords_scope = claims.access_scopes & SCOPE_PASSWORDS == SCOPE_PASSWORDS;
+        let has_forms_scope = claims.access_scopes & SCOPE_FORMS == SCOPE_FORMS;
 
         KeyReport {
             user: claims.username.clone(),
@@ -76,8 +77,7 @@ impl KeyReport {
             scopes: claims.access_scopes_text.clone(),
             expired,
             usable: !expired && has_read_right && has_passwords_scope,
-            has_read_right,
-            has_passwords_scope,
+            has_forms_scope,
         }
     }
 
@@ -108,28 +108,13 @@ impl KeyReport {
             ));
         }
     }
+}
 
-    /// Fails when the key cannot read passwords: expired, or missing the
-    /// Read right or the Passwords scope.
-    pub fn check_usable(&self) -> Result<(), Failure> {
-        let problem = if self.expired {
-            format!("expired at {}", self.expires_at)
-        } else if !self.has_read_right {
-            format!("lacks the Read right (it has \"{}\")", self.rights)
-        } else if !self.has_passwords_scope {
-            format!("lacks the Passwords scope (it has \"{}\")", self.scopes)
-        } else {
-            return Ok(());
-        };
-        Err(Failure::new(
-            Class::Authentication,
-            format!(
-                "the API key of user {} in database {} {problem}; create a key \
-                 with the Read right and the Passwords scope in Password Secure",
-                self.user, self.database
-            ),
-        ))
-    }
+/// Fails when `api_key` cannot read passwords at `now`: expired, or
+/// missing the Read right or the Passwords scope. The message is the one
+/// that `get` prints for the same key.
+pub fn check_usable(api_key: &ApiKey, now: SystemTime) -> Result<(), Failure> {
+    psr_client::validate_api_key(api_key, now).map_err(|e| Failure::client(&e))
 }
 
 /// Formats seconds since the Unix epoch as RFC 3339 in UTC; values
@@ -148,10 +133,11 @@ pub fn run(
     stdout: &mut dyn Write,
     reporter: &Reporter,
 ) -> Result<Outcome, Failure> {
-    let report = KeyReport::new(&settings.api_key, SystemTime::now());
+    let now = SystemTime::now();
+    let report = KeyReport::new(&settings.api_key, now);
     write_report(&report, settings.format, stdout)?;
     report.warn_if_expiring(reporter);
-    report.check_usable()?;
+    check_usable(&settings.api_key, now)?;
     Ok(Outcome::Success)
 }
 

@@ -8,6 +8,7 @@ pub mod key;
 use std::io::{BufRead, Write};
 
 use crate::exit::{Failure, Outcome};
+use crate::messages::Setting;
 use crate::output::Reporter;
 use crate::settings::{Connection, Settings};
 
@@ -26,20 +27,23 @@ pub fn run(
     }
 }
 
-/// Warns about insecure connection options, on every run that uses them.
+/// Warns about insecure connection options, on every run that uses them
+/// and even under `-q`, naming the flag or request member that set them.
 fn warn_insecure(connection: &Connection, reporter: &Reporter) {
+    let origins = &connection.origins;
     if connection.skip_certificate_check {
-        reporter.warn_always(
-            "--insecure-skip-certificate-check is set: the server's certificate \
-             is not verified, so anyone on the network path can impersonate the \
-             server and read the credentials",
-        );
+        reporter.warn_always(&format!(
+            "{} is set: the server's certificate is not verified, so anyone on \
+             the network path can impersonate the server and read the credentials",
+            origins.name(Setting::InsecureSkipCertificateCheck)
+        ));
     }
     let url = connection.config.url.trim_start().to_ascii_lowercase();
     if connection.allow_http && url.starts_with("http://") {
-        reporter.warn_always(
-            "--insecure-allow-http is set: an http:// URL sends the session and \
-             the credentials unencrypted",
-        );
+        reporter.warn_always(&format!(
+            "{} is set: an http:// URL sends the session and the credentials \
+             unencrypted",
+            origins.name(Setting::InsecureAllowHttp)
+        ));
     }
 }
