@@ -299,3 +299,26 @@ fn unusable_private_key_exits_4() {
         },
     );
 }
+
+#[test]
+fn report_escapes_claim_text() {
+    let mut claims = valid_claims();
+    claims["usrn"] = json!("evil\u{1b}[31mRED\nFAKE\u{202e}txt");
+    claims["dbn"] = json!("db\r\u{2028}x");
+    let pair = psr_crypto::generate_ecc_key_pair();
+    let key = api_key_with_claims(&claims, &STANDARD.encode(pair.private_key.expose_secret()));
+    let (run, _) = Psvault::new(["key", "inspect"])
+        .env("PSVAULT_API_KEY", key)
+        .run()
+        .expect("psvault ran");
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(!run.stdout.contains('\u{1b}'), "ESC in {:?}", run.stdout);
+    assert!(!run.stdout.contains('\u{202e}'), "RLO in {:?}", run.stdout);
+    assert!(!run.stdout.contains('\r'), "CR in {:?}", run.stdout);
+    assert!(
+        run.stdout.contains("evil\\u{1b}[31mRED\\nFAKE\\u{202e}txt"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.stdout.lines().count(), 6, "{}", run.stdout);
+}

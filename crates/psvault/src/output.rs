@@ -174,6 +174,19 @@ fn line(message: &str) {
     let _ = writeln!(io::stderr().lock(), "psvault: {}", one_line(message));
 }
 
+/// Writes the lines of a text report to stdout, each escaped by
+/// [`one_line`]: report values such as the key's user and database claims
+/// or the server's form name come from outside and must not move the
+/// cursor, recolour the terminal or add lines.
+pub fn write_lines(stdout: &mut dyn Write, lines: &[String]) -> Result<(), Failure> {
+    let mut text = String::new();
+    for line in lines {
+        text.push_str(&one_line(line));
+        text.push('\n');
+    }
+    write_stdout(stdout, text.as_bytes())
+}
+
 /// Escapes control characters so that a message stays on one line, and
 /// the Unicode line separators and bidirectional formatting characters
 /// that would break the line or reorder the shown text in a terminal.

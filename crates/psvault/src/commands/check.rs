@@ -10,7 +10,7 @@ use super::key::{check_usable, KeyReport};
 use crate::cli::ReportFormat;
 use crate::exit::{Failure, Outcome};
 use crate::messages::describe;
-use crate::output::{json_line, write_stdout, Reporter};
+use crate::output::{json_line, write_lines, write_stdout, Reporter};
 use crate::settings::CheckSettings;
 
 /// The JSON report of a successful check.
@@ -133,13 +133,4 @@ pub fn run(
         write_stdout(stdout, &json_line(&json, 0)?)?;
     }
     Ok(Outcome::Success)
-}
-
-fn write_lines(stdout: &mut dyn Write, lines: &[String]) -> Result<(), Failure> {
-    let mut text = String::new();
-    for line in lines {
-        text.push_str(line);
-        text.push('\n');
-    }
-    write_stdout(stdout, text.as_bytes())
 }

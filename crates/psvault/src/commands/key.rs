@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 
 use crate::cli::ReportFormat;
 use crate::exit::{Failure, Outcome};
-use crate::output::{json_line, write_stdout, Reporter};
+use crate::output::{json_line, write_lines, write_stdout, Reporter};
 use crate::settings::InspectSettings;
 
 /// Keys that expire within this many days get a warning.
@@ -148,11 +148,7 @@ fn write_report(
 ) -> Result<(), Failure> {
     match format {
         ReportFormat::Json => write_stdout(stdout, &json_line(report, 0)?),
-        ReportFormat::Text => {
-            let mut text = report.text_lines().join("\n");
-            text.push('\n');
-            write_stdout(stdout, text.as_bytes())
-        }
+        ReportFormat::Text => write_lines(stdout, &report.text_lines()),
     }
 }
 
