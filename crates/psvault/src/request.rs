@@ -206,6 +206,9 @@ impl fmt::Display for RequestError {
 }
 
 /// Reads a whole request from `reader`, at most `MAX_REQUEST_BYTES`.
+// NOTE: this waits for end of input without a deadline, because the
+// lookup's --timeout starts after the request is read. A caller that
+// keeps stdin open without writing makes psvault wait until it closes.
 pub fn read_request(reader: impl Read) -> Result<Zeroizing<Vec<u8>>, RequestError> {
     let mut bytes = Zeroizing::new(Vec::new());
     let limit = MAX_REQUEST_BYTES as u64 + 1;
