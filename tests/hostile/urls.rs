@@ -104,6 +104,13 @@ fn cases() -> Vec<Case> {
             &["127.0.0.1\\n.evil"],
         ),
         case("bad port", "https://127.0.0.1:99999/api/", 2, &["99999"]),
+        case("port zero", "https://127.0.0.1:0/api/", 2, &["port '0'"]),
+        case(
+            "port with plus sign",
+            "https://127.0.0.1:+443/api/",
+            2,
+            &["port '+443'"],
+        ),
         case("scheme only", "https://", 2, &["invalid API URL"]),
         case(
             "port not a number",

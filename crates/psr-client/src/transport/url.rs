@@ -11,8 +11,8 @@ use crate::error::Error;
 /// Rejects a URL without a scheme, because the client requires https://
 /// and does not guess it. Also rejects `http://` unless
 /// `allow_insecure_http` is set, other schemes, user information, queries,
-/// fragments, invalid ports and URLs without a host. Errors show the URL
-/// with its user information replaced by `***`.
+/// fragments, ports outside 1 to 65535 and URLs without a host. Errors
+/// show the URL with its user information replaced by `***`.
 pub(crate) fn normalize_base_url(url: &str, allow_insecure_http: bool) -> Result<String, Error> {
     let invalid = |reason: &str| Error::InvalidUrl {
         url: redact_userinfo(url),
@@ -58,9 +58,15 @@ pub(crate) fn normalize_base_url(url: &str, allow_insecure_http: bool) -> Result
     }
     // `Uri` accepts any text after the host's colon and then reports no
     // port, so "host:99999" would silently connect to the default port.
+    // It also reads "+443" as port 443, because it parses with `u16`.
     let after_host = authority.rsplit(']').next().unwrap_or_default();
-    if after_host.contains(':') && uri.port_u16().is_none() {
-        return Err(invalid("the port must be a number from 0 to 65535"));
+    if let Some((_, port)) = after_host.rsplit_once(':') {
+        let digits_only = !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit());
+        if !digits_only || uri.port_u16().is_none_or(|number| number == 0) {
+            return Err(invalid(&format!(
+                "the port '{port}' is not a number from 1 to 65535"
+            )));
+        }
     }
     Ok(normalized)
 }
@@ -164,6 +170,30 @@ mod tests {
                 "{input}: {result:?}"
             );
         }
+    }
+
+    #[test]
+    fn port_zero_and_signed_port_rejected() {
+        for (input, port) in [
+            ("https://127.0.0.1:0/api/", "'0'"),
+            ("https://127.0.0.1:+443/api/", "'+443'"),
+            ("https://127.0.0.1:00/api/", "'00'"),
+            ("https://[::1]:+8443/api/", "'+8443'"),
+            ("https://127.0.0.1:/api/", "''"),
+        ] {
+            let error = normalize_base_url(input, false).unwrap_err();
+            assert!(
+                matches!(error, Error::InvalidUrl { .. }),
+                "{input}: {error}"
+            );
+            let message = error.to_string();
+            assert!(message.contains(&format!("port {port}")), "{message}");
+            assert!(message.contains("from 1 to 65535"), "{message}");
+        }
+        let url = normalize_base_url("https://127.0.0.1:1/api", false).expect("port 1");
+        assert_eq!(url, "https://127.0.0.1:1/api/");
+        let url = normalize_base_url("https://127.0.0.1:65535/api", false).expect("port 65535");
+        assert_eq!(url, "https://127.0.0.1:65535/api/");
     }
 
     #[test]
