@@ -111,6 +111,18 @@ fn cases() -> Vec<Case> {
             2,
             &["port '+443'"],
         ),
+        case(
+            "short IPv4 host",
+            format!("https://127.1:{port}/api/"),
+            2,
+            &["host '127.1'", "Write it as 127.0.0.1"],
+        ),
+        case(
+            "integer IPv4 host",
+            format!("https://2130706433:{port}/api/"),
+            2,
+            &["host '2130706433'", "Write it as 127.0.0.1"],
+        ),
         case("scheme only", "https://", 2, &["invalid API URL"]),
         case(
             "port not a number",

@@ -11,8 +11,9 @@ use crate::error::Error;
 /// Rejects a URL without a scheme, because the client requires https://
 /// and does not guess it. Also rejects `http://` unless
 /// `allow_insecure_http` is set, other schemes, user information, queries,
-/// fragments, ports outside 1 to 65535 and URLs without a host. Errors
-/// show the URL with its user information replaced by `***`.
+/// fragments, ports outside 1 to 65535, URLs without a host and numeric
+/// hosts other than dotted-quad IPv4 addresses. Errors show the URL with
+/// its user information replaced by `***`.
 pub(crate) fn normalize_base_url(url: &str, allow_insecure_http: bool) -> Result<String, Error> {
     let invalid = |reason: &str| Error::InvalidUrl {
         url: redact_userinfo(url),
@@ -68,7 +69,88 @@ pub(crate) fn normalize_base_url(url: &str, allow_insecure_http: bool) -> Result
             )));
         }
     }
+    if let Some(host) = uri.host() {
+        check_numeric_host(host).map_err(|reason| invalid(&reason))?;
+    }
     Ok(normalized)
+}
+
+/// Rejects a host that is an IPv4 address in a form other than four
+/// decimal numbers, such as `127.1`, `2130706433` or `0x7f.0.0.1`.
+///
+/// A DNS name cannot end in an all-numeric label, so the system resolver
+/// reads such a host as an IPv4 address, while TLS accepts only the
+/// dotted-quad form as an IP address. The error gives the address in
+/// that form where the host parses as `inet_aton` reads it.
+fn check_numeric_host(host: &str) -> Result<(), String> {
+    let last_label = host
+        .strip_suffix('.')
+        .unwrap_or(host)
+        .rsplit('.')
+        .next()
+        .unwrap_or_default();
+    if !is_ipv4_number(last_label) || host.parse::<std::net::Ipv4Addr>().is_ok() {
+        return Ok(());
+    }
+    let suggestion = match legacy_ipv4(host.strip_suffix('.').unwrap_or(host)) {
+        Some(address) => format!("Write it as {address}"),
+        None => "Write an IPv4 address as four decimal numbers, such as 127.0.0.1".to_string(),
+    };
+    Err(format!(
+        "the host '{host}' ends in a number but is not an IPv4 address in dotted-decimal \
+         form (four numbers from 0 to 255). {suggestion}"
+    ))
+}
+
+/// Tells whether a host label is a number as `inet_aton` reads it:
+/// decimal digits, or `0x` followed by hexadecimal digits.
+fn is_ipv4_number(label: &str) -> bool {
+    let hex = label
+        .strip_prefix("0x")
+        .or_else(|| label.strip_prefix("0X"));
+    match hex {
+        Some(digits) => digits.bytes().all(|b| b.is_ascii_hexdigit()),
+        None => !label.is_empty() && label.bytes().all(|b| b.is_ascii_digit()),
+    }
+}
+
+/// Parses an IPv4 address as `inet_aton` does: one to four numbers, where
+/// the last number fills the remaining bytes. Returns `None` for anything
+/// else, including a trailing dot.
+fn legacy_ipv4(host: &str) -> Option<std::net::Ipv4Addr> {
+    let parts: Vec<&str> = host.split('.').collect();
+    if parts.len() > 4 {
+        return None;
+    }
+    let numbers = parts
+        .iter()
+        .map(|part| inet_number(part))
+        .collect::<Option<Vec<u32>>>()?;
+    let (last, leading) = numbers.split_last()?;
+    if leading.iter().any(|number| *number > 255) {
+        return None;
+    }
+    let last_bits = 8 * (4 - leading.len() as u32);
+    if last_bits < 32 && *last >= 1 << last_bits {
+        return None;
+    }
+    let mut address = *last;
+    for (index, number) in leading.iter().enumerate() {
+        address |= number << (24 - 8 * index as u32);
+    }
+    Some(std::net::Ipv4Addr::from(address))
+}
+
+/// Parses one number of an `inet_aton` address: hexadecimal after `0x`,
+/// octal after a leading `0`, decimal otherwise.
+fn inet_number(part: &str) -> Option<u32> {
+    if let Some(hex) = part.strip_prefix("0x").or_else(|| part.strip_prefix("0X")) {
+        return u32::from_str_radix(hex, 16).ok();
+    }
+    if part.len() > 1 && part.starts_with('0') {
+        return u32::from_str_radix(&part[1..], 8).ok();
+    }
+    part.parse().ok()
 }
 
 /// Splits `scheme://rest` into the scheme and the rest; a string without
@@ -194,6 +276,56 @@ mod tests {
         assert_eq!(url, "https://127.0.0.1:1/api/");
         let url = normalize_base_url("https://127.0.0.1:65535/api", false).expect("port 65535");
         assert_eq!(url, "https://127.0.0.1:65535/api/");
+    }
+
+    #[test]
+    fn short_numeric_hosts_rejected() {
+        for (input, host, address) in [
+            ("https://127.1/api/", "127.1", Some("127.0.0.1")),
+            ("https://2130706433/api/", "2130706433", Some("127.0.0.1")),
+            (
+                "https://0x7f.0.0.1:8443/api/",
+                "0x7f.0.0.1",
+                Some("127.0.0.1"),
+            ),
+            ("https://127.0.0.01/api/", "127.0.0.01", Some("127.0.0.1")),
+            ("https://10.1.256/api/", "10.1.256", Some("10.1.1.0")),
+            ("http://127.0.0.1./api/", "127.0.0.1.", Some("127.0.0.1")),
+            ("https://1.2.3.4.5/api/", "1.2.3.4.5", None),
+            ("https://127.0.0.08/api/", "127.0.0.08", None),
+            ("https://256.0.0.1/api/", "256.0.0.1", None),
+            ("https://pws.123/api/", "pws.123", None),
+        ] {
+            let error = normalize_base_url(input, true).unwrap_err();
+            assert!(
+                matches!(error, Error::InvalidUrl { .. }),
+                "{input}: {error}"
+            );
+            let message = error.to_string();
+            assert!(message.contains(&format!("host '{host}'")), "{message}");
+            assert!(message.contains("dotted-decimal"), "{message}");
+            let suggestion = match address {
+                Some(address) => format!("Write it as {address}"),
+                None => "such as 127.0.0.1".to_string(),
+            };
+            assert!(message.contains(&suggestion), "{message}");
+            assert!(!message.contains("CA"), "{message}");
+        }
+    }
+
+    #[test]
+    fn names_with_digits_accepted() {
+        for input in [
+            "https://127.0.0.1/api/",
+            "https://10.0.0.1:8443/api/",
+            "https://pws01.example.com/api/",
+            "https://123.example.com/api/",
+            "https://pws.example.com./api/",
+            "https://[::1]/api/",
+            "https://[::ffff:127.0.0.1]/api/",
+        ] {
+            assert_eq!(normalize_base_url(input, false).expect(input), input);
+        }
     }
 
     #[test]
