@@ -150,6 +150,16 @@ fn cases(key: &str) -> Vec<Case> {
             &["\"timeoutSec\"", "positive"],
         ),
         case(
+            "sub-nanosecond timeout",
+            with_key(key, r#""identity":"CORP\\svc","timeoutSec":1e-10"#),
+            &["\"timeoutSec\"", "1e-10 seconds"],
+        ),
+        case(
+            "sub-nanosecond connect timeout",
+            with_key(key, r#""identity":"CORP\\svc","connectTimeoutSec":1e-10"#),
+            &["\"connectTimeoutSec\"", "1e-10 seconds"],
+        ),
+        case(
             "huge timeout",
             with_key(key, r#""identity":"CORP\\svc","timeoutSec":1e300"#),
             &["\"timeoutSec\"", "larger than"],
@@ -259,6 +269,26 @@ fn hostile_request_table() {
                 return Err(format!("stderr has {} bytes", run.stderr.len()));
             }
             Ok(())
+        },
+    );
+}
+
+/// The timeout flags go through the same check as the request members:
+/// a value below 1 nanosecond is rejected, and the message names it.
+#[test]
+fn sub_nanosecond_timeout_flags() {
+    let key = offline_api_key();
+    let flags = ["--timeout", "--connect-timeout"];
+    run_table(
+        &flags,
+        |flag| (*flag).to_owned(),
+        |flag| {
+            Psvault::new(["get", "CORP\\svc", "--url", "https://127.0.0.1:1/api/"])
+                .args([*flag, "1e-10"])
+                .env("PSVAULT_API_KEY", &key)
+                .secrets([key.clone()])
+                .expect(2, &[flag, "1e-10 seconds", "shorter than 1 nanosecond"])
+                .map(|_| ())
         },
     );
 }

@@ -627,20 +627,32 @@ pub fn parse_batch_format(name: &str) -> Result<BatchFormat, Failure> {
 }
 
 /// Converts a timeout in seconds, rejecting zero, negative, non-finite
-/// and implausibly large values.
+/// and implausibly large values, and values below 1 nanosecond.
+///
+/// Messages show the value with `{:?}`, which switches to exponent form
+/// for very small and very large values, so `1e-10` is not printed with
+/// ten digits after the point.
 pub fn seconds_to_duration(seconds: f64) -> Result<Duration, String> {
     if !seconds.is_finite() || seconds <= 0.0 {
         return Err(format!(
-            "the timeout must be a positive number of seconds, got {seconds}"
+            "the timeout must be a positive number of seconds, got {seconds:?}"
         ));
     }
     if seconds > MAX_TIMEOUT_SECONDS {
         return Err(format!(
-            "the timeout of {seconds} seconds is larger than {MAX_TIMEOUT_SECONDS}; \
+            "the timeout of {seconds:?} seconds is larger than {MAX_TIMEOUT_SECONDS}; \
              give it in seconds"
         ));
     }
-    Duration::try_from_secs_f64(seconds).map_err(|e| format!("invalid timeout {seconds}: {e}"))
+    let duration = Duration::try_from_secs_f64(seconds)
+        .map_err(|e| format!("invalid timeout {seconds:?} seconds: {e}"))?;
+    if duration.is_zero() {
+        return Err(format!(
+            "the timeout of {seconds:?} seconds is shorter than 1 nanosecond, the smallest \
+             timeout that can be set"
+        ));
+    }
+    Ok(duration)
 }
 
 /// Parses a SHA-256 fingerprint: 64 hex digits, optionally separated by
@@ -746,6 +758,24 @@ mod tests {
         assert!(seconds_to_duration(f64::NAN).is_err());
         assert!(seconds_to_duration(1e9).is_err());
         assert_eq!(seconds_to_duration(0.5), Ok(Duration::from_millis(500)));
+    }
+
+    #[test]
+    fn seconds_below_a_nanosecond_rejected() {
+        let message = seconds_to_duration(1e-10).expect_err("rounds to zero");
+        assert!(message.contains("1e-10 seconds"), "{message}");
+        assert!(message.contains("shorter than 1 nanosecond"), "{message}");
+        assert_eq!(seconds_to_duration(1e-9), Ok(Duration::from_nanos(1)));
+    }
+
+    #[test]
+    fn seconds_errors_name_the_value() {
+        let message = seconds_to_duration(-2.5).expect_err("negative");
+        assert!(message.contains("got -2.5"), "{message}");
+        let message = seconds_to_duration(-1e-300).expect_err("negative");
+        assert!(message.contains("got -1e-300"), "{message}");
+        let message = seconds_to_duration(1e9).expect_err("too large");
+        assert!(message.contains("1000000000.0 seconds"), "{message}");
     }
 
     #[test]

@@ -62,13 +62,14 @@ impl HttpClient {
         if config.timeout.is_zero() {
             return Err(Error::InvalidConfig {
                 setting: "timeout",
-                reason: "the timeout must be greater than zero".to_string(),
+                reason: "the timeout is 0 seconds and must be greater than zero".to_string(),
             });
         }
         if config.connect_timeout.is_zero() {
             return Err(Error::InvalidConfig {
                 setting: "connectTimeout",
-                reason: "the connect timeout must be greater than zero".to_string(),
+                reason: "the connect timeout is 0 seconds and must be greater than zero"
+                    .to_string(),
             });
         }
         let host = url::host_of(&base_url);
@@ -653,6 +654,31 @@ mod tests {
             "{message}"
         );
         assert_eq!(error.class(), crate::ErrorClass::Connection);
+    }
+
+    #[test]
+    fn zero_timeouts_name_value_and_unit() {
+        let zero_timeout = ClientConfig {
+            url: "https://127.0.0.1:9/api/".into(),
+            timeout: Duration::ZERO,
+            ..ClientConfig::default()
+        };
+        let zero_connect_timeout = ClientConfig {
+            url: "https://127.0.0.1:9/api/".into(),
+            connect_timeout: Duration::ZERO,
+            ..ClientConfig::default()
+        };
+        for (config, setting) in [
+            (zero_timeout, "timeout"),
+            (zero_connect_timeout, "connectTimeout"),
+        ] {
+            let error = HttpClient::new(&config).err().expect("zero is rejected");
+            assert!(
+                matches!(&error, Error::InvalidConfig { setting: s, .. } if *s == setting),
+                "{error:?}"
+            );
+            assert!(error.to_string().contains("is 0 seconds"), "{error}");
+        }
     }
 
     const URL: &str = "https://pws.example.test/api/WebService/GetContainerList";
