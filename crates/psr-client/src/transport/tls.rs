@@ -124,7 +124,30 @@ fn read_ca_file(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, 
             "contains no PEM certificate (BEGIN CERTIFICATE)".to_string(),
         ));
     }
+    check_trust_anchors(&certificates).map_err(invalid)?;
     Ok(certificates)
+}
+
+/// Parses each certificate as a trust anchor. Doing this while reading
+/// the file, instead of when the verifier is built, lets the error name
+/// the file and the position of the damaged certificate.
+fn check_trust_anchors(certificates: &[CertificateDer<'static>]) -> Result<(), String> {
+    let count = certificates.len();
+    for (index, certificate) in certificates.iter().enumerate() {
+        let parsed = RootCertStore::empty().add(CertificateDer::from(certificate.as_ref()));
+        if let Err(error) = parsed {
+            let detail = match error {
+                rustls::Error::InvalidCertificate(reason) => format!("{reason:?}"),
+                other => other.to_string(),
+            };
+            return Err(format!(
+                "certificate {} of {count} in it could not be parsed ({detail}). Replace it \
+                 with an intact PEM copy of the CA certificate",
+                index + 1
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The certificate of the server matched none of the configured pins.
@@ -515,6 +538,43 @@ mod tests {
         let error = read_ca_file(&path).expect_err("too large");
         let _ = std::fs::remove_file(&path);
         assert!(error.to_string().contains("larger than 8 MiB"), "{error}");
+    }
+
+    #[test]
+    fn damaged_ca_certificate_named() {
+        let (ca_pem, _) = ca_and_server_certificate();
+        let damaged =
+            "-----BEGIN CERTIFICATE-----\nMIIBAAAAAAAAAAAAAAAAAAAA\n-----END CERTIFICATE-----\n";
+        let path =
+            std::env::temp_dir().join(format!("psr-client-damaged-{}.pem", std::process::id()));
+        std::fs::write(&path, format!("{ca_pem}{damaged}")).expect("write CA file");
+        let options = TlsOptions {
+            ca_file: Some(path.clone()),
+            ..TlsOptions::default()
+        };
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let result = certificate_verifier(&options, &provider);
+        let _ = std::fs::remove_file(&path);
+
+        let error = result.expect_err("the second certificate is damaged");
+        assert!(
+            matches!(
+                error,
+                Error::InvalidConfig {
+                    setting: "caFile",
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        let message = error.to_string();
+        assert!(message.contains(&path.display().to_string()), "{message}");
+        assert!(
+            message.contains("certificate 2 of 2 in it could not be parsed"),
+            "{message}"
+        );
+        assert!(message.contains("BadEncoding"), "{message}");
+        assert!(!message.contains("peer"), "{message}");
     }
 
     #[test]
