@@ -131,7 +131,11 @@ fn broken_bodies() {
             )],
             7,
         )
-        .messages(&["exceeds the maximum of 16777216 bytes", "{host}"])
+        .messages(&[
+            "exceeds the maximum of 16777216 bytes",
+            "not a normal Password Secure API response",
+            "{host}",
+        ])
         .memory_limit_kib(256 * 1024),
     ]);
 }

@@ -410,8 +410,10 @@ pub enum Error {
         detail: String,
     },
 
-    /// The body exceeds the configured maximum response size.
-    #[error("response from {url} exceeds the maximum of {limit} bytes. Raise the limit if the server legitimately returns more")]
+    /// The body exceeds the configured maximum response size. The message
+    /// assumes a limit well above any normal response, as the default of
+    /// 16 MiB is, and names no way to raise it because psvault has none.
+    #[error("response from {url} exceeds the maximum of {limit} bytes, so it is not a normal Password Secure API response. Check that the URL points at the Password Secure API")]
     ResponseTooLarge {
         /// The request URL.
         url: String,

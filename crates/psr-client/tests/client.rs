@@ -787,6 +787,13 @@ fn oversized_body_is_rejected() {
         matches!(error, Error::ResponseTooLarge { limit: 16384, .. }),
         "{error:?}"
     );
+    let message = error.to_string();
+    assert!(message.contains("maximum of 16384 bytes"), "{message}");
+    assert!(
+        message.contains("not a normal Password Secure API response"),
+        "{message}"
+    );
+    assert!(!message.contains("Raise"), "{message}");
     close.assert();
 }
 
