@@ -166,6 +166,33 @@ fn request_insecure_allow_http() {
 }
 
 #[test]
+fn request_https_on_plain_http_names_member() {
+    let vault = start(Setup {
+        plain_http: true,
+        ..Setup::default()
+    });
+    let url = vault.url().replacen("http://", "https://", 1);
+    let body = json!({
+        "url": url,
+        "apiKey": vault.api_key("nps-ecc/main"),
+        "identity": "CORP\\svc_sql",
+    });
+    let run = get_request(&vault, &body, &[]);
+    run.expect_code(6);
+    assert!(
+        run.stderr.contains("does not seem to speak TLS"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("the request member \"insecureAllowHttp\" set to true"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn request_ca_file_error_names_member() {
     let vault = shared();
     let mut body = request(vault, "nps-ecc/main", "CORP\\svc_sql");

@@ -1,7 +1,7 @@
 //! Hostile base URLs. Every URL here either fails validation (exit 2) or
 //! points at a loopback address, so no case sends traffic elsewhere.
 
-use crate::support::{run_table, tls_vault, Psvault, ECC_KEY};
+use crate::support::{http_vault, run_table, tls_vault, Psvault, ECC_KEY};
 
 /// A password inside a URL's user information; it must never be echoed.
 const URL_PASSWORD: &str = "Url-Userinfo-S3cret";
@@ -178,4 +178,27 @@ fn proxy_password_not_echoed() {
     if let Err(message) = result {
         panic!("{message}");
     }
+}
+
+/// An https:// URL on the port of a plain-HTTP server is a connection
+/// failure whose message points at the port, not at the CA.
+#[test]
+fn https_url_on_plain_http_port() {
+    let vault = http_vault();
+    let url = format!("https://127.0.0.1:{}/api/", vault.sim.port());
+    let run = Psvault::new(["get", "CORP\\svc_current", "--timeout", "10"])
+        .args(["--url", &url])
+        .env("PSVAULT_API_KEY", vault.api_key(ECC_KEY))
+        .secrets(vault.secrets())
+        .expect(
+            6,
+            &[
+                &url,
+                "does not seem to speak TLS on that port",
+                "http:// URL with --insecure-allow-http",
+            ],
+        )
+        .unwrap_or_else(|message| panic!("{message}"));
+    assert!(!run.stderr.contains("issuing CA"), "{}", run.stderr);
+    assert!(!run.stderr.contains("hint:"), "{}", run.stderr);
 }

@@ -330,6 +330,20 @@ pub enum Error {
         detail: String,
     },
 
+    /// The server at an https:// URL replied with data that is not TLS,
+    /// usually because a plain-HTTP server listens on that port.
+    #[error(
+        "{url} does not seem to speak TLS on that port: its reply is not a TLS handshake \
+         ({detail}). Check the port in the URL, or, for a plain-HTTP test server, use an \
+         http:// URL and enable insecure HTTP"
+    )]
+    NotTls {
+        /// The request URL.
+        url: String,
+        /// The rustls error, naming what was wrong with the reply.
+        detail: String,
+    },
+
     /// Certificate pins were configured and the server certificate matches
     /// none of them.
     #[error("the certificate of {url} has SHA-256 {found}, which matches no configured pin")]
@@ -481,6 +495,7 @@ impl Error {
             Error::Connect { .. }
             | Error::ProxyConnect { .. }
             | Error::Tls { .. }
+            | Error::NotTls { .. }
             | Error::CertificatePinMismatch { .. }
             | Error::Timeout { .. } => ErrorClass::Connection,
             Error::ServerError { .. }

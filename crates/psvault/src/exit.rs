@@ -127,6 +127,7 @@ fn hint_for(error: &psr_client::Error) -> Option<&'static str> {
         | Error::ApiKeyMissingPasswordsScope { .. }
         | Error::LoginLocked { .. }
         | Error::AccountRejected { .. }
+        | Error::NotTls { .. }
         | Error::NotJson { .. } => None,
         Error::ProxyConnect { .. } => Some(PROXY_HINT),
         // A page that does not exist usually means the URL misses the

@@ -168,6 +168,21 @@ fn rewrite(error: &Error, connection: &Connection, lookup: Option<&Lookup>) -> O
                  travel unencrypted. Use https://, or {switch} for a local test server only"
             )
         }
+        Error::NotTls { url, detail } => {
+            let switch = if origins.is_from_request(Setting::Url) {
+                format!(
+                    "the request member \"{}\" set to true",
+                    Setting::InsecureAllowHttp.member()
+                )
+            } else {
+                Setting::InsecureAllowHttp.flag().to_owned()
+            };
+            format!(
+                "{url} does not seem to speak TLS on that port: its reply is not a TLS \
+                 handshake ({detail}). Check the port in the URL, or, for a plain-HTTP test \
+                 server, use an http:// URL with {switch}"
+            )
+        }
         Error::InvalidConfig { setting, reason } => {
             let setting = Setting::from_client_name(setting)?;
             format!("invalid {}: {reason}", origins.name(setting))

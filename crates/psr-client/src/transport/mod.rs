@@ -376,6 +376,14 @@ fn io_error(url: &str, error: std::io::Error, deadline: &Deadline) -> Error {
 }
 
 fn tls_error(url: &str, error: &rustls::Error) -> Error {
+    // rustls reports bytes that do not form a TLS record, such as an HTTP
+    // status line, as an invalid message.
+    if let rustls::Error::InvalidMessage(_) = error {
+        return Error::NotTls {
+            url: url.to_string(),
+            detail: error.to_string(),
+        };
+    }
     if let rustls::Error::InvalidCertificate(rustls::CertificateError::Other(other)) = error {
         if let Some(mismatch) = other.0.downcast_ref::<PinMismatch>() {
             return Error::CertificatePinMismatch {
@@ -654,6 +662,56 @@ mod tests {
             "{message}"
         );
         assert_eq!(error.class(), crate::ErrorClass::Connection);
+    }
+
+    /// Starts a server that reads whatever the client sends first and
+    /// replies with `reply` on every connection. Returns the port.
+    fn raw_server(reply: &'static [u8]) -> u16 {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request);
+                let _ = stream.write_all(reply);
+            }
+        });
+        port
+    }
+
+    fn call_once(url: String) -> Error {
+        let http = HttpClient::new(&ClientConfig {
+            url,
+            allow_insecure_http: true,
+            proxy: crate::ProxySetting::None,
+            ..ClientConfig::default()
+        })
+        .expect("client");
+        let deadline = Deadline::after(Duration::from_secs(5));
+        http.call(
+            ApiMethod::AuthenticateApiKey,
+            &serde_json::json!({}),
+            None,
+            &deadline,
+        )
+        .expect_err("the reply is not usable")
+    }
+
+    #[test]
+    fn plain_http_on_https_url_is_not_tls() {
+        let port = raw_server(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+
+        let error = call_once(format!("https://127.0.0.1:{port}/api/"));
+
+        assert!(matches!(error, Error::NotTls { .. }), "{error:?}");
+        assert_eq!(error.class(), crate::ErrorClass::Connection);
+        let message = error.to_string();
+        assert!(message.contains("does not seem to speak TLS"), "{message}");
+        assert!(message.contains(&format!("127.0.0.1:{port}")), "{message}");
+        assert!(message.contains("Check the port"), "{message}");
+        assert!(message.contains("http:// URL"), "{message}");
+        assert!(!message.contains("issuing CA"), "{message}");
     }
 
     #[test]
