@@ -9,6 +9,7 @@
 //! replaying recorded responses through psr-client for the large sweeps.
 
 mod api_keys;
+mod framing;
 mod identities;
 mod proxy;
 mod replay;

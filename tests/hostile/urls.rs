@@ -31,8 +31,12 @@ fn cases() -> Vec<Case> {
     let mut insecure = case(
         "http with switch",
         format!("http://{api}"),
-        6,
-        &["--insecure-allow-http is set", "cannot reach"],
+        7,
+        &[
+            "--insecure-allow-http is set",
+            "is malformed",
+            "use an https:// URL if the server expects TLS",
+        ],
     );
     insecure.extra = &["--insecure-allow-http"];
     vec![

@@ -424,6 +424,29 @@ pub enum Error {
         detail: String,
     },
 
+    /// The server (or the proxy in between) was reached and replied, but
+    /// the reply is not valid HTTP/1.1: a bad status line, conflicting
+    /// `Content-Length` headers, headers over the size limit or a bad
+    /// chunk size.
+    #[error(
+        "the HTTP response from {url}{} is malformed: {detail}. Check that the URL and port \
+         point at the Password Secure web server{}",
+        proxy.as_deref().map(|p| format!(" (received through the proxy {p})")).unwrap_or_default(),
+        if url.starts_with("http://") {
+            ", and use an https:// URL if the server expects TLS on that port"
+        } else {
+            ""
+        }
+    )]
+    MalformedResponse {
+        /// The request URL.
+        url: String,
+        /// Host and port of the proxy in use, if any.
+        proxy: Option<String>,
+        /// Description of the framing error.
+        detail: String,
+    },
+
     /// The body exceeds the configured maximum response size. The message
     /// assumes a limit well above any normal response, as the default of
     /// 16 MiB is, and names no way to raise it because psvault has none.
@@ -503,6 +526,7 @@ impl Error {
             | Error::UnexpectedStatus { .. }
             | Error::NotJson { .. }
             | Error::InvalidJson { .. }
+            | Error::MalformedResponse { .. }
             | Error::ResponseTooLarge { .. }
             | Error::UnexpectedResponse { .. }
             | Error::DecryptFailed { .. }

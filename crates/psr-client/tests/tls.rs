@@ -53,9 +53,19 @@ fn issued_by_private_ca() -> ServerIdentity {
     }
 }
 
+/// The reply of the test server to every request.
+const UNAUTHORIZED: &[u8] =
+    b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+
 /// Starts a TLS server on 127.0.0.1 that responds to every request with 401
 /// and returns its port. The thread ends with the test process.
 fn start_server(identity: &ServerIdentity) -> u16 {
+    start_server_replying(identity, UNAUTHORIZED)
+}
+
+/// Starts a TLS server on 127.0.0.1 that sends `reply` after each request
+/// and returns its port.
+fn start_server_replying(identity: &ServerIdentity, reply: &'static [u8]) -> u16 {
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
@@ -74,13 +84,13 @@ fn start_server(identity: &ServerIdentity) -> u16 {
                 continue;
             };
             let mut tls = rustls::StreamOwned::new(connection, stream);
-            let _ = respond_unauthorized(&mut tls);
+            let _ = respond(&mut tls, reply);
         }
     });
     port
 }
 
-fn respond_unauthorized(stream: &mut impl ReadWrite) -> std::io::Result<()> {
+fn respond(stream: &mut impl ReadWrite, reply: &[u8]) -> std::io::Result<()> {
     let mut reader = BufReader::new(&mut *stream);
     let mut content_length = 0usize;
     loop {
@@ -101,9 +111,7 @@ fn respond_unauthorized(stream: &mut impl ReadWrite) -> std::io::Result<()> {
     let mut body = vec![0; content_length];
     reader.read_exact(&mut body)?;
     drop(reader);
-    stream.write_all(
-        b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-    )?;
+    stream.write_all(reply)?;
     stream.flush()
 }
 
@@ -187,6 +195,36 @@ fn untrusted_certificate_fails_handshake() {
 
     assert!(matches!(error, Error::Tls { .. }), "{error:?}");
     assert_eq!(error.class(), ErrorClass::Connection);
+}
+
+#[test]
+fn malformed_response_over_tls() {
+    let identity = self_signed();
+    let pin: [u8; 32] = Sha256::digest(identity.certificate.as_ref()).into();
+    let port = start_server_replying(
+        &identity,
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\n{}",
+    );
+    let tls = TlsOptions {
+        pin_sha256: vec![pin],
+        ..TlsOptions::default()
+    };
+
+    let error = attempt(&config(port, tls));
+
+    assert!(
+        matches!(error, Error::MalformedResponse { .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.class(), ErrorClass::Server);
+    let message = error.to_string();
+    assert!(
+        message.contains("HTTP response from https://127.0.0.1:"),
+        "{message}"
+    );
+    assert!(message.contains("is malformed"), "{message}");
+    assert!(message.contains("content-length"), "{message}");
+    assert!(!message.contains("https:// URL"), "{message}");
 }
 
 #[test]

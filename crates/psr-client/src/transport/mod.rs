@@ -294,6 +294,13 @@ fn map_ureq_error(
         url: url.to_string(),
         detail,
     };
+    // The requests carry a validated URL and header values of base64
+    // characters, so a protocol error comes from parsing the reply.
+    let malformed = |detail: String| Error::MalformedResponse {
+        url: url.to_string(),
+        proxy: client.proxy_address.clone(),
+        detail,
+    };
     match error {
         ureq::Error::Timeout(ureq::Timeout::Connect) if !deadline.remaining().is_zero() => {
             connect(format!(
@@ -307,6 +314,10 @@ fn map_ureq_error(
         },
         ureq::Error::HostNotFound => connect("host name not found (DNS)".to_string()),
         ureq::Error::ConnectionFailed => connect("connection failed".to_string()),
+        ureq::Error::Protocol(error) => malformed(error.to_string()),
+        ureq::Error::LargeResponseHeader(_, limit) => {
+            malformed(format!("the status line and headers exceed {limit} bytes"))
+        }
         ureq::Error::BodyExceedsLimit(_) => Error::ResponseTooLarge {
             url: url.to_string(),
             limit: client.max_response_bytes,
@@ -550,6 +561,13 @@ mod tests {
     }
 
     fn respond(mut stream: std::net::TcpStream) -> std::io::Result<()> {
+        read_request(&stream)?;
+        stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nConnection: close\r\n\r\n7")
+    }
+
+    /// Reads one request: the request line, the headers and a body of
+    /// `Content-Length` bytes.
+    fn read_request(stream: &std::net::TcpStream) -> std::io::Result<()> {
         let mut reader = BufReader::new(stream.try_clone()?);
         let mut length = 0;
         loop {
@@ -563,8 +581,7 @@ mod tests {
             }
         }
         let mut body = vec![0; length];
-        reader.read_exact(&mut body)?;
-        stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nConnection: close\r\n\r\n7")
+        reader.read_exact(&mut body)
     }
 
     fn client(port: u16) -> HttpClient {
@@ -664,16 +681,22 @@ mod tests {
         assert_eq!(error.class(), crate::ErrorClass::Connection);
     }
 
-    /// Starts a server that reads whatever the client sends first and
-    /// replies with `reply` on every connection. Returns the port.
+    /// Starts a server that sends `reply` after the first request on
+    /// every connection, or after the first bytes when they are not an
+    /// HTTP request (a TLS ClientHello). Returns the port.
     fn raw_server(reply: &'static [u8]) -> u16 {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("address").port();
         std::thread::spawn(move || {
             for mut stream in listener.incoming().flatten() {
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-                let mut request = [0u8; 4096];
-                let _ = stream.read(&mut request);
+                let mut first = [0u8; 1];
+                if stream.peek(&mut first).is_ok_and(|n| n == 1) && first[0] == 0x16 {
+                    let mut hello = [0u8; 4096];
+                    let _ = stream.read(&mut hello);
+                } else {
+                    let _ = read_request(&stream);
+                }
                 let _ = stream.write_all(reply);
             }
         });
@@ -713,6 +736,88 @@ mod tests {
         assert!(message.contains("http:// URL"), "{message}");
         assert!(!message.contains("issuing CA"), "{message}");
     }
+
+    #[test]
+    fn malformed_framing_is_server_error() {
+        let cases: [(&str, &'static [u8], &str); 4] = [
+            (
+                "bad status line",
+                b"HTTX/1.1 2OO OK\r\nContent-Length: 2\r\n\r\n{}",
+                "invalid HTTP version",
+            ),
+            (
+                "conflicting Content-Length",
+                b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\n{}",
+                "conflicting content-length headers",
+            ),
+            (
+                "headers over the limit",
+                OVERSIZED_HEADERS.as_slice(),
+                "exceed 65536 bytes",
+            ),
+            (
+                "bad chunk size",
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+                "chunk length",
+            ),
+        ];
+        for (name, reply, detail) in cases {
+            let port = raw_server(reply);
+
+            let error = call_once(format!("http://127.0.0.1:{port}/api/"));
+
+            assert!(
+                matches!(error, Error::MalformedResponse { .. }),
+                "{name}: {error:?}"
+            );
+            assert_eq!(error.class(), crate::ErrorClass::Server, "{name}");
+            let message = error.to_string();
+            let url = format!("http://127.0.0.1:{port}/api/Auth/AuthenticateApiKey");
+            assert!(message.contains(&url), "{name}: {message}");
+            assert!(message.contains("is malformed"), "{name}: {message}");
+            assert!(message.contains(detail), "{name}: {message}");
+            assert!(message.contains("use an https:// URL"), "{name}: {message}");
+            assert!(!message.contains("DNS"), "{name}: {message}");
+        }
+    }
+
+    #[test]
+    fn garbled_proxy_reply_names_proxy() {
+        let proxy_port = raw_server(b"SSH-2.0-OpenSSH_9.6\r\n\r\n");
+        let http = HttpClient::new(&ClientConfig {
+            url: "https://127.0.0.1:9/api/".into(),
+            proxy: crate::ProxySetting::Url(format!("http://127.0.0.1:{proxy_port}")),
+            ..ClientConfig::default()
+        })
+        .expect("client");
+        let deadline = Deadline::after(Duration::from_secs(5));
+
+        let error = http
+            .call(
+                ApiMethod::AuthenticateApiKey,
+                &serde_json::json!({}),
+                None,
+                &deadline,
+            )
+            .expect_err("the proxy reply is not HTTP");
+
+        assert!(
+            matches!(error, Error::MalformedResponse { .. }),
+            "{error:?}"
+        );
+        let message = error.to_string();
+        let proxy = format!("received through the proxy 127.0.0.1:{proxy_port}");
+        assert!(message.contains(&proxy), "{message}");
+    }
+
+    /// A response whose one header line is larger than ureq's default
+    /// limit of 64 KiB for the status line and headers.
+    static OVERSIZED_HEADERS: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(|| {
+        let mut reply = b"HTTP/1.1 200 OK\r\nX-Padding: ".to_vec();
+        reply.extend(std::iter::repeat_n(b'a', 100 * 1024));
+        reply.extend_from_slice(b"\r\nContent-Length: 2\r\n\r\n{}");
+        reply
+    });
 
     #[test]
     fn zero_timeouts_name_value_and_unit() {
