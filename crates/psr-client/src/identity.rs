@@ -141,8 +141,13 @@ pub(crate) fn equal_ignoring_case(a: &str, b: &str) -> bool {
 }
 
 /// Maps a character to its upper case when that is a single character,
-/// and keeps it otherwise (`ß` stays `ß`).
+/// and keeps it otherwise (`ß` stays `ß`). The dotless `ı` and the long
+/// `ſ` are kept too, although they upper-case to ASCII `I` and `S`, so that
+/// `admın` does not match `admin`.
 fn simple_upper(c: char) -> char {
+    if matches!(c, '\u{131}' | '\u{17f}') {
+        return c;
+    }
     let mut upper = c.to_uppercase();
     match (upper.next(), upper.next()) {
         (Some(single), None) => single,
@@ -294,6 +299,18 @@ mod tests {
         );
         let dotted = Identity::parse("CORP\\\u{130}nfo").expect("valid");
         assert!(!dotted.matches(&[], "CORP", "info"), "dotted capital I");
+        let dotless = Identity::parse("CORP\\adm\u{131}n").expect("valid");
+        assert!(!dotless.matches(&[], "CORP", "admin"), "dotless i");
+        assert!(
+            !dotless.matches(&[], "CORP", "ADMIN"),
+            "dotless i, upper case"
+        );
+        let long_s = Identity::parse("CORP\\\u{17f}vc_key").expect("valid");
+        assert!(!long_s.matches(&[], "CORP", "svc_key"), "long s");
+        assert!(
+            long_s.matches(&[], "CORP", "\u{17f}VC_KEY"),
+            "long s kept as is"
+        );
     }
 
     #[test]
