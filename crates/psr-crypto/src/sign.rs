@@ -11,6 +11,7 @@ use p521::NistP521;
 use rand::rngs::OsRng;
 use rsa::Pkcs1v15Sign;
 use sha2::{Digest, Sha256, Sha512};
+use zeroize::Zeroizing;
 
 use crate::error::KeyError;
 use crate::keys::{self, PrivateKey, PublicKey, ECC_COMPONENT_LEN};
@@ -43,7 +44,8 @@ fn sign_ecdsa(key: &p521::SecretKey, data: &[u8]) -> Result<Vec<u8>, KeyError> {
     let field =
         bits2field::<NistP521>(&ecdsa_prehash(data)).map_err(|_| KeyError::OperationFailed)?;
     let nonce = p521::Scalar::random(&mut OsRng);
-    let scalar = key.to_nonzero_scalar();
+    // `SigningKey` wiped its copy of d on drop, so this copy is wiped too.
+    let scalar = Zeroizing::new(key.to_nonzero_scalar());
     let (signature, _) = sign_prehashed::<NistP521, _>(scalar.as_ref(), nonce, &field)
         .map_err(|_| KeyError::OperationFailed)?;
     Ok(signature.to_bytes().to_vec())

@@ -65,7 +65,8 @@ pub(super) fn decrypt_ecdh(key: &[u8], payload: &[u8]) -> Result<Zeroizing<Vec<u
     // tampered tag: the blob does not decrypt.
     let ephemeral =
         keys::parse_ecc_public_key(ephemeral).map_err(|_| DecryptError::Authentication)?;
-    let shared = p521::ecdh::diffie_hellman(private.to_nonzero_scalar(), ephemeral.as_affine());
+    let scalar = Zeroizing::new(private.to_nonzero_scalar());
+    let shared = p521::ecdh::diffie_hellman(&*scalar, ephemeral.as_affine());
     let aes_key = derive_ecdh_key(shared.raw_secret_bytes(), salt);
     gcm_decrypt(&aes_key, iv, ciphertext)
 }
