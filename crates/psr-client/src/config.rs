@@ -152,11 +152,15 @@ impl fmt::Debug for ProxySetting {
 }
 
 /// Replaces `user:password@` in a URL with `***@`, for logs and messages.
+///
+/// Everything up to the last `@` is hidden, not only up to the first `/`,
+/// because a password typed without percent-encoding may contain `/`, `?`
+/// or `#`. An `@` in a path or query hides more than needed, which is the
+/// safe side.
 pub(crate) fn redact_userinfo(url: &str) -> String {
     let scheme_end = url.find("://").map(|i| i + 3).unwrap_or(0);
     let rest = &url[scheme_end..];
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
+    match rest.rfind('@') {
         Some(at) => format!("{}***{}", &url[..scheme_end], &rest[at..]),
         None => url.to_string(),
     }
@@ -228,6 +232,22 @@ impl DomainAlias {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redaction_hides_userinfo() {
+        let cases = [
+            ("http://u:secret@proxy:8080", "http://***@proxy:8080"),
+            ("http://u:pa/ss@proxy:8080/", "http://***@proxy:8080/"),
+            ("http://u:pa?s#s@proxy", "http://***@proxy"),
+            (
+                "https://pws.example.com/api/",
+                "https://pws.example.com/api/",
+            ),
+        ];
+        for (url, expected) in cases {
+            assert_eq!(redact_userinfo(url), expected, "{url}");
+        }
+    }
 
     #[test]
     fn pin_parses_colon_separated_hex() {
