@@ -315,6 +315,9 @@ pub enum Error {
         proxy: String,
         /// Description of the failure.
         detail: String,
+        /// False when the proxy answered the tunnel request with a 4xx
+        /// status such as 407, which a retry would only repeat.
+        retryable: bool,
     },
 
     /// The TLS handshake failed, usually because the server certificate is
@@ -539,7 +542,12 @@ impl Error {
     pub(crate) fn is_retryable(&self) -> bool {
         matches!(
             self,
-            Error::Connect { .. } | Error::ProxyConnect { .. } | Error::ServerUnavailable { .. }
+            Error::Connect { .. }
+                | Error::ProxyConnect {
+                    retryable: true,
+                    ..
+                }
+                | Error::ServerUnavailable { .. }
         )
     }
 }

@@ -282,11 +282,12 @@ fn map_ureq_error(
     client: &HttpClient,
 ) -> Error {
     if let Some(proxy) = &client.proxy_address {
-        if let Some(detail) = proxy_failure(&error, deadline, client) {
+        if let Some((detail, retryable)) = proxy_failure(&error, deadline, client) {
             return Error::ProxyConnect {
                 url: url.to_string(),
                 proxy: proxy.clone(),
                 detail,
+                retryable,
             };
         }
     }
@@ -333,27 +334,47 @@ fn map_ureq_error(
 }
 
 /// Describes an error that happened while connecting to the proxy or
-/// opening the tunnel through it. Every TCP connection goes to the proxy
-/// when one is set, so a failed connect is the proxy's. Returns `None`
-/// for errors after the tunnel is open.
-fn proxy_failure(error: &ureq::Error, deadline: &Deadline, client: &HttpClient) -> Option<String> {
+/// opening the tunnel through it, and tells whether a retry may help.
+/// Every TCP connection goes to the proxy when one is set, so a failed
+/// connect is the proxy's. Returns `None` for errors after the tunnel is
+/// open.
+fn proxy_failure(
+    error: &ureq::Error,
+    deadline: &Deadline,
+    client: &HttpClient,
+) -> Option<(String, bool)> {
+    if let ureq::Error::ConnectProxyFailed(reason) = error {
+        let detail = format!(
+            "the proxy did not open a tunnel to the server ({})",
+            shorten(reason, MAX_MESSAGE_CHARS)
+        );
+        return Some((detail, !is_client_error_status(reason)));
+    }
     let detail = match error {
+        // The connect timeout also covers the CONNECT exchange and the TLS
+        // handshake through the tunnel, so the server may be the slow one.
         ureq::Error::Timeout(ureq::Timeout::Connect) if !deadline.remaining().is_zero() => format!(
-            "no connection to the proxy within the connect timeout of {:.1} s",
+            "no connection to or through the proxy within the connect timeout of {:.1} s",
             client.connect_timeout.as_secs_f64()
         ),
         ureq::Error::HostNotFound => "the proxy's host name was not found (DNS)".to_string(),
         ureq::Error::ConnectionFailed => "the connection to the proxy failed".to_string(),
-        ureq::Error::ConnectProxyFailed(reason) => format!(
-            "the proxy did not open a tunnel to the server ({})",
-            shorten(reason, MAX_MESSAGE_CHARS)
-        ),
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
             "the proxy refused the connection".to_string()
         }
         _ => return None,
     };
-    Some(detail)
+    Some((detail, true))
+}
+
+/// Tells whether ureq's CONNECT failure text, `proxy server responded
+/// 407/407` in ureq 3.5, carries a 4xx status.
+fn is_client_error_status(reason: &str) -> bool {
+    reason
+        .strip_prefix("proxy server responded ")
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|status| status.parse::<u16>().ok())
+        .is_some_and(|status| (400..500).contains(&status))
 }
 
 fn io_error(url: &str, error: std::io::Error, deadline: &Deadline) -> Error {
@@ -387,9 +408,10 @@ fn io_error(url: &str, error: std::io::Error, deadline: &Deadline) -> Error {
 }
 
 fn tls_error(url: &str, error: &rustls::Error) -> Error {
-    // rustls reports bytes that do not form a TLS record, such as an HTTP
-    // status line, as an invalid message.
-    if let rustls::Error::InvalidMessage(_) = error {
+    // rustls reports bytes that do not start a TLS record, such as an HTTP
+    // status line, as an invalid content type. Other invalid messages come
+    // from a TLS peer and keep the general TLS error.
+    if let rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType) = error {
         return Error::NotTls {
             url: url.to_string(),
             detail: error.to_string(),
@@ -642,6 +664,68 @@ mod tests {
 
         assert!(matches!(result, Err(Error::Timeout { .. })), "{result:?}");
         assert_eq!(accepted.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn proxy_auth_failure_is_not_retried() {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let proxy_port = listener.local_addr().expect("address").port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counter = accepted.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { break };
+                counter.fetch_add(1, Ordering::SeqCst);
+                // Reads the whole CONNECT request, so that closing the
+                // socket afterwards does not reset the connection.
+                let mut request = Vec::new();
+                let mut chunk = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut chunk) {
+                        Ok(0) | Err(_) => break,
+                        Ok(read) => request.extend_from_slice(&chunk[..read]),
+                    }
+                }
+                let _ = stream.write_all(
+                    b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n",
+                );
+            }
+        });
+        let http = HttpClient::new(&ClientConfig {
+            url: "https://127.0.0.1:9/api/".into(),
+            proxy: crate::ProxySetting::Url(format!("http://127.0.0.1:{proxy_port}")),
+            ..ClientConfig::default()
+        })
+        .expect("client");
+        let deadline = Deadline::after(Duration::from_secs(5));
+
+        let error = http
+            .call(
+                ApiMethod::GetContainerCount,
+                &serde_json::json!({}),
+                None,
+                &deadline,
+            )
+            .expect_err("the proxy rejects the tunnel");
+
+        assert!(
+            matches!(
+                error,
+                Error::ProxyConnect {
+                    retryable: false,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert_eq!(accepted.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn proxy_status_text_is_read() {
+        assert!(is_client_error_status("proxy server responded 407/407"));
+        assert!(!is_client_error_status("proxy server responded 502/502"));
+        assert!(!is_client_error_status("proxy server did not respond"));
     }
 
     #[test]
