@@ -19,17 +19,25 @@ fn trace_log_has_no_key_or_password() {
         .run();
     run.expect_code(0);
 
-    assert!(
-        run.stderr.contains("debug") || run.stderr.contains("trace"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("psvault: debug:"), "{}", run.stderr);
+    assert!(run.stderr.contains("psvault: trace:"), "{}", run.stderr);
     assert!(!run.stderr.contains(&key));
     for part in key.split(':') {
         assert!(!run.stderr.contains(part));
     }
     assert!(!run.stderr.contains(PASSWORD));
     assert!(!run.stderr.contains("ünïcödé"));
+}
+
+#[test]
+fn single_v_logs_debug_only() {
+    let run = shared()
+        .get("nps-ecc/main", &["MÜNCHEN\\jörg.müller", "-v"])
+        .run();
+    run.expect_code(0);
+
+    assert!(run.stderr.contains("psvault: debug:"), "{}", run.stderr);
+    assert!(!run.stderr.contains("psvault: trace:"), "{}", run.stderr);
 }
 
 #[test]

@@ -141,6 +141,7 @@ pub fn log_in(
             result
         }
         Step::Requirement => {
+            tracing::trace!("the server asks for the signed challenge (second login step)");
             let requirement = read_requirement(&step1, &step1_url)?;
             let user_private_key = decrypt_user_key(api_key, &requirement, &step1_url)?;
             let step2_body = signature_credential(
@@ -427,7 +428,10 @@ fn add_role_keys(key_ring: &mut KeyRing, role_keys: &Value, url: &str) -> Result
                 psr_crypto::decrypt(key_ring.user_private_key().expose_secret(), &blob).ok()
             });
         match decrypted {
-            Some(role_key) => key_ring.push(role_id.clone(), role_key),
+            Some(role_key) => {
+                tracing::trace!(role_id = role_id.as_str(), "role key decrypted");
+                key_ring.push(role_id.clone(), role_key);
+            }
             None => tracing::debug!(
                 role_id = role_id.as_str(),
                 "skipping a role key that does not decrypt with the user's key"

@@ -247,6 +247,13 @@ fn list_containers(
             }
         };
         let batch_len = batch.len();
+        tracing::trace!(
+            container_type,
+            page,
+            page_size,
+            containers = batch_len,
+            "list page read"
+        );
         for container in batch {
             let id = non_empty_str(&container, "Id")
                 .unwrap_or("")

@@ -130,7 +130,14 @@ pub fn choose_item_key(
             .ok()
             .and_then(|blob| psr_crypto::decrypt(private_key.expose_secret(), &blob).ok());
         match item_key {
-            Some(item_key) => return Ok(item_key),
+            Some(item_key) => {
+                tracing::trace!(
+                    entry_id,
+                    legitimate_id = right.legitimate_id.as_str(),
+                    "item key decrypted with this right"
+                );
+                return Ok(item_key);
+            }
             None => tracing::debug!(
                 entry_id,
                 legitimate_id = right.legitimate_id.as_str(),

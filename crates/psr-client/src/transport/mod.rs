@@ -247,6 +247,12 @@ impl HttpClient {
             "request finished"
         );
         let body = body?;
+        tracing::trace!(
+            method = method.name(),
+            response_bytes = body.len(),
+            content_type = content_type.as_deref().unwrap_or(""),
+            "response body read"
+        );
         interpret_response(url, status, content_type.as_deref(), location, &body)
     }
 }
