@@ -242,8 +242,8 @@ impl ServerCertVerifier for CertificateVerifier {
             VerifyMode::Unchecked => {
                 tracing::warn!(
                     server = %server_name.to_str(),
-                    "TLS certificate check skipped (dangerous_skip_certificate_check): \
-                     the server's identity is not verified"
+                    "TLS certificate check skipped on request: the server's identity is \
+                     not verified"
                 );
                 Ok(ServerCertVerified::assertion())
             }
