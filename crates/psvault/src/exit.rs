@@ -28,7 +28,7 @@ Exit codes:
   4  authentication failed: expired, revoked or rejected API key, locked,
      deactivated or unknown user, missing right or scope
      (VaultAuthenticationFailed)
-  5  not releasable: sealed, no usable key, or secured entry
+  5  not releasable: sealed, no usable key, or secured (auto-fill only)
      (VaultCredentialNotReleasable)
   6  connection failed: DNS, refused, TLS, timeout (VaultConnectionFailed)
   7  server or protocol error, or an internal error (VaultServerError)
