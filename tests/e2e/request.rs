@@ -88,13 +88,23 @@ fn request_overrides_flags_and_environment() {
     let body = request(vault, "nps-ecc/main", "CORP\\svc_sql");
     let mut command = Psvault::new(vault);
     let run = command
-        .args(&["get", "--request", "-", "--url", &wrong_url, "CORP\\nobody"])
+        .args(&["get", "--request", "-", "--url", &wrong_url])
         .env("PSVAULT_URL", &wrong_url)
         .env("PSVAULT_API_KEY", &vault.api_key("nps-ecc/expired"))
         .stdin(body.to_string())
         .run();
     run.expect_code(0);
     assert_eq!(run.json()["username"], "svc_sql");
+}
+
+#[test]
+fn account_in_request_and_flags_is_rejected() {
+    let vault = shared();
+    let body = request(vault, "nps-ecc/main", "CORP\\svc_sql");
+    let run = get_request(vault, &body, &["CORP\\svc_role"]);
+    run.expect_code(2);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(run.stderr.contains("in one place"), "{}", run.stderr);
 }
 
 #[test]

@@ -126,7 +126,8 @@ pub struct GetArgs {
     /// insecureAllowHttp, caFile, pinSha256, timeoutSec,
     /// connectTimeoutSec, proxy, noProxy, form, domainField,
     /// usernameField, passwordField, domainAliases. Request members take
-    /// precedence over flags, flags over the environment.
+    /// precedence over flags, flags over the environment, except that the
+    /// account may be given in only one place.
     #[arg(long, value_name = "SOURCE", value_parser = parse_request_source)]
     pub request: Option<RequestSource>,
 

@@ -511,6 +511,15 @@ fn check_ca_file(path: &PathBuf, option: &str) -> Result<(), Failure> {
 /// are not mixed.
 pub fn resolve_lookup(request: &Request, flags: Option<&Request>) -> Result<Lookup, Failure> {
     let (source, lookup_source) = match flags {
+        // Unlike other settings, the account is never taken from one place
+        // over the other: a lookup of a different account than the command
+        // line shows would return the wrong credential.
+        Some(flags) if request.has_lookup_members() && flags.has_lookup_members() => {
+            return Err(Failure::invalid_input(
+                "the account is given both on the command line and in the request on \
+                 stdin; give identity (or domain and user) in one place only",
+            ))
+        }
         Some(flags) if !request.has_lookup_members() => (flags, LookupSource::Flags),
         Some(_) => (request, LookupSource::Request),
         None => (request, LookupSource::BatchLine),
@@ -804,7 +813,7 @@ mod tests {
     }
 
     #[test]
-    fn lookup_prefers_request_over_flags() {
+    fn lookup_rejects_account_in_both_places() {
         let request = Request {
             domain: Some("CORP".into()),
             user: Some("from-request".into()),
@@ -812,6 +821,27 @@ mod tests {
         };
         let flags = Request {
             identity: Some("CORP\\from-flags".into()),
+            reason: Some("flag reason".into()),
+            ..Request::default()
+        };
+        let Err(failure) = resolve_lookup(&request, Some(&flags)) else {
+            panic!("an account in both places was accepted");
+        };
+        assert!(
+            failure.message.contains("in one place"),
+            "{}",
+            failure.message
+        );
+    }
+
+    #[test]
+    fn lookup_takes_request_account_with_flag_reason() {
+        let request = Request {
+            domain: Some("CORP".into()),
+            user: Some("from-request".into()),
+            ..Request::default()
+        };
+        let flags = Request {
             reason: Some("flag reason".into()),
             ..Request::default()
         };
