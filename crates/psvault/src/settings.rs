@@ -550,6 +550,12 @@ pub fn resolve_lookup(request: &Request, flags: Option<&Request>) -> Result<Look
                 "a domain is given without a user; add --user (or the user member)",
             ))
         }
+        (None, None, None) if lookup_source == LookupSource::BatchLine => {
+            return Err(Failure::invalid_input(
+                "no identity given; add the member identity (DOMAIN\\user or \
+                 user@dns.suffix), or domain and user, to the line",
+            ))
+        }
         (None, None, None) => {
             return Err(Failure::invalid_input(
                 "no identity given; pass DOMAIN\\user or user@dns.suffix, \
@@ -832,6 +838,19 @@ mod tests {
             "{}",
             failure.message
         );
+    }
+
+    #[test]
+    fn batch_line_without_account_names_members() {
+        let Err(failure) = resolve_lookup(&Request::default(), None) else {
+            panic!("a line without an account was accepted");
+        };
+        assert!(
+            failure.message.contains("to the line"),
+            "{}",
+            failure.message
+        );
+        assert!(!failure.message.contains("--domain"), "{}", failure.message);
     }
 
     #[test]
