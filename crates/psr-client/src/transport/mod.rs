@@ -612,6 +612,17 @@ mod tests {
         reader.read_exact(&mut body)
     }
 
+    /// Builds a client for an HTTPS server that nothing listens on, reached
+    /// through the HTTP proxy at `proxy_port`.
+    fn proxied_client(proxy_port: u16) -> HttpClient {
+        HttpClient::new(&ClientConfig {
+            url: "https://127.0.0.1:9/api/".into(),
+            proxy: crate::ProxySetting::Url(format!("http://127.0.0.1:{proxy_port}")),
+            ..ClientConfig::default()
+        })
+        .expect("client")
+    }
+
     fn client(port: u16) -> HttpClient {
         HttpClient::new(&ClientConfig {
             url: format!("http://127.0.0.1:{port}/api/"),
@@ -679,30 +690,17 @@ mod tests {
         let accepted = Arc::new(AtomicUsize::new(0));
         let counter = accepted.clone();
         std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { break };
+            for mut stream in listener.incoming().flatten() {
                 counter.fetch_add(1, Ordering::SeqCst);
-                // Reads the whole CONNECT request, so that closing the
+                // The whole CONNECT request is read, so that closing the
                 // socket afterwards does not reset the connection.
-                let mut request = Vec::new();
-                let mut chunk = [0u8; 1024];
-                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match stream.read(&mut chunk) {
-                        Ok(0) | Err(_) => break,
-                        Ok(read) => request.extend_from_slice(&chunk[..read]),
-                    }
-                }
+                let _ = read_request(&stream);
                 let _ = stream.write_all(
                     b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n",
                 );
             }
         });
-        let http = HttpClient::new(&ClientConfig {
-            url: "https://127.0.0.1:9/api/".into(),
-            proxy: crate::ProxySetting::Url(format!("http://127.0.0.1:{proxy_port}")),
-            ..ClientConfig::default()
-        })
-        .expect("client");
+        let http = proxied_client(proxy_port);
         let deadline = Deadline::after(Duration::from_secs(5));
 
         let error = http
@@ -739,12 +737,7 @@ mod tests {
         let closed = TcpListener::bind("127.0.0.1:0").expect("bind");
         let proxy_port = closed.local_addr().expect("address").port();
         drop(closed);
-        let http = HttpClient::new(&ClientConfig {
-            url: "https://127.0.0.1:9/api/".into(),
-            proxy: crate::ProxySetting::Url(format!("http://127.0.0.1:{proxy_port}")),
-            ..ClientConfig::default()
-        })
-        .expect("client");
+        let http = proxied_client(proxy_port);
         let deadline = Deadline::after(Duration::from_secs(5));
 
         let error = http
@@ -874,12 +867,7 @@ mod tests {
     #[test]
     fn garbled_proxy_reply_names_proxy() {
         let proxy_port = raw_server(b"SSH-2.0-OpenSSH_9.6\r\n\r\n");
-        let http = HttpClient::new(&ClientConfig {
-            url: "https://127.0.0.1:9/api/".into(),
-            proxy: crate::ProxySetting::Url(format!("http://127.0.0.1:{proxy_port}")),
-            ..ClientConfig::default()
-        })
-        .expect("client");
+        let http = proxied_client(proxy_port);
         let deadline = Deadline::after(Duration::from_secs(5));
 
         let error = http
