@@ -126,23 +126,25 @@ pub(crate) fn parse_public_key(key: &[u8]) -> Result<PublicKey, KeyError> {
 
 /// Parses a private key whose type is found by detection.
 pub(crate) fn parse_private_key(key: &[u8]) -> Result<PrivateKey, KeyError> {
-    match detect(key, Half::Private).ok_or(KeyError::UnknownKeyType)? {
-        (KeyType::Rsa, bytes) => {
-            rsa_xml::parse_private(&bytes).map(|key| PrivateKey::Rsa(Box::new(key)))
-        }
-        (KeyType::Ecc, bytes) => ecc::parse_private(&bytes).map(PrivateKey::Ecc),
-    }
+    parse_detected_private_key(key, ecc::parse_private)
 }
 
 /// Parses a private key whose type is found by detection, for signing: a
 /// P-521 key's point is not compared with d·G (see
 /// [`parse_ecc_private_scalar`]).
 pub(crate) fn parse_signing_key(key: &[u8]) -> Result<PrivateKey, KeyError> {
+    parse_detected_private_key(key, ecc::parse_private_scalar)
+}
+
+fn parse_detected_private_key(
+    key: &[u8],
+    parse_ecc: fn(&[u8]) -> Result<p521::SecretKey, KeyError>,
+) -> Result<PrivateKey, KeyError> {
     match detect(key, Half::Private).ok_or(KeyError::UnknownKeyType)? {
         (KeyType::Rsa, bytes) => {
             rsa_xml::parse_private(&bytes).map(|key| PrivateKey::Rsa(Box::new(key)))
         }
-        (KeyType::Ecc, bytes) => ecc::parse_private_scalar(&bytes).map(PrivateKey::Ecc),
+        (KeyType::Ecc, bytes) => parse_ecc(&bytes).map(PrivateKey::Ecc),
     }
 }
 
