@@ -52,7 +52,7 @@ pub enum Sessions {
     Closed,
     /// The server ended the session itself: none is open, none closed.
     Ended,
-    /// The server did not answer `CloseSession`, so nothing is checked.
+    /// The server sent no response to `CloseSession`, so nothing is checked.
     Unchecked,
 }
 

@@ -315,7 +315,7 @@ pub enum Error {
         proxy: String,
         /// Description of the failure.
         detail: String,
-        /// False when the proxy answered the tunnel request with a 4xx
+        /// False when the proxy replied to the tunnel request with a 4xx
         /// status such as 407, which a retry would only repeat.
         retryable: bool,
     },

@@ -114,8 +114,9 @@ impl Identity {
     }
 }
 
-/// Longest identity quoted in an error, in characters. A longer one is
-/// cut, so that a huge value or a pasted API key is not echoed in full.
+/// Maximum length, in characters, of an identity quoted in an error. A
+/// longer one is cut, so that a huge value or a pasted API key is not
+/// echoed in full.
 const MAX_SHOWN_CHARS: usize = 100;
 
 /// Cuts `text` after `MAX_SHOWN_CHARS` characters and marks the cut.

@@ -114,9 +114,10 @@ pub struct GetArgs {
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
 
-    /// Output format: `json` prints one JSON object; `json-base64` the
-    /// same object with domain, username, password and name as base64 of
-    /// their UTF-8 bytes; `password` only the password, without newline.
+    /// Output format. `json` prints one JSON object. `json-base64` prints
+    /// the same object with domain, username, password and name as base64
+    /// of their UTF-8 bytes. `password` prints only the password, without
+    /// a newline.
     #[arg(long, value_enum, default_value_t = GetFormat::Json)]
     pub format: GetFormat,
 
@@ -152,8 +153,8 @@ pub struct CheckArgs {
     pub format: ReportFormat,
 
     /// Read the connection settings and the API key as one JSON object
-    /// from stdin (the members of `get --request -` without identity and
-    /// reason); the only accepted value is `-`.
+    /// from stdin: the members of `get --request -` without identity and
+    /// reason. The only accepted value is `-`.
     #[arg(long, value_name = "SOURCE", value_parser = parse_request_source)]
     pub request: Option<RequestSource>,
 
@@ -285,15 +286,15 @@ pub struct FormArgs {
     #[arg(long, value_name = "NAME", default_value = "AD User")]
     pub form: String,
 
-    /// Label of the form field that holds the domain.
+    /// Label of the form field that contains the domain.
     #[arg(long, value_name = "LABEL", default_value = "Domain")]
     pub domain_field: String,
 
-    /// Label of the form field that holds the user name.
+    /// Label of the form field that contains the user name.
     #[arg(long, value_name = "LABEL", default_value = "Username")]
     pub username_field: String,
 
-    /// Label of the form field that holds the password.
+    /// Label of the form field that contains the password.
     #[arg(long, value_name = "LABEL", default_value = "Password")]
     pub password_field: String,
 
@@ -341,7 +342,7 @@ pub enum ErrorFormat {
     Json,
 }
 
-/// Where a request is read from; stdin is the only source.
+/// Source of a request. stdin is the only one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RequestSource {
     /// Standard input, named `-` on the command line.

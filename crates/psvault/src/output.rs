@@ -175,8 +175,8 @@ fn line(message: &str) {
 }
 
 /// Writes the lines of a text report to stdout, each escaped by
-/// [`one_line`]: report values such as the key's user and database claims
-/// or the server's form name come from outside and must not move the
+/// [`one_line`]. Report values such as the key's user and database claims
+/// or the server's form name come from outside, so they must not move the
 /// cursor, recolour the terminal or add lines.
 pub fn write_lines(stdout: &mut dyn Write, lines: &[String]) -> Result<(), Failure> {
     let mut text = String::new();

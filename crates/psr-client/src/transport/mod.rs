@@ -340,7 +340,7 @@ fn map_ureq_error(
 }
 
 /// Describes an error that happened while connecting to the proxy or
-/// opening the tunnel through it, and tells whether a retry may help.
+/// opening the tunnel through it, and returns whether a retry may help.
 /// Every TCP connection goes to the proxy when one is set, so a failed
 /// connect is the proxy's. Returns `None` for errors after the tunnel is
 /// open.
